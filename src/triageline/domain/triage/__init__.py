@@ -1,0 +1,1 @@
+"""Triage: protocol packs, the deterministic engine and its value types."""

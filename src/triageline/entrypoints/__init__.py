@@ -1,0 +1,1 @@
+"""Entrypoints: web app, worker and command line."""

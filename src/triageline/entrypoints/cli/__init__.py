@@ -1,0 +1,1 @@
+"""The triageline command line."""

@@ -1,0 +1,1 @@
+"""The web application (webhooks, chat, portal, API)."""

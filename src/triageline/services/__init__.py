@@ -1,0 +1,1 @@
+"""Use cases; they reach the outside world only through ports."""
