@@ -1,0 +1,1 @@
+"""Practice configuration files: YAML parsed and validated by pydantic schemas."""
