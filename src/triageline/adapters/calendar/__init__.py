@@ -1,0 +1,1 @@
+"""Calendar adapters: iCalendar import (file, URL, CalDAV) and per-provider ICS export."""
