@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from triageline.adapters.calendar.ical_import import (
 )
 from triageline.domain.oncall import CalendarSource, CalendarSourceKind, OnCallSchedule, Shift
 
-__all__ = ["fetch_url", "import_source", "with_imported_calendars"]
+__all__ = ["fetch_url", "import_source", "resolve_relative_files", "with_imported_calendars"]
 
 MAX_FEED_BYTES = 10 * 1024 * 1024
 
@@ -101,3 +102,14 @@ def with_imported_calendars(
     for source in schedule.calendar_sources:
         shifts.extend(import_source(source, start, end, schedule, env=env, client=client))
     return schedule.with_calendar_shifts(shifts)
+
+
+def resolve_relative_files(schedule: OnCallSchedule, base_dir: Path) -> OnCallSchedule:
+    """The schedule with relative iCalendar file paths resolved against the config's folder."""
+    sources = tuple(
+        replace(source, location=str(base_dir / source.location))
+        if source.kind is CalendarSourceKind.FILE and not Path(source.location).is_absolute()
+        else source
+        for source in schedule.calendar_sources
+    )
+    return replace(schedule, calendar_sources=sources)

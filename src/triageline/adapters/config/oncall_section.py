@@ -351,10 +351,17 @@ class OnCallSection(_Section):
             if person not in known_ids
         ]
 
-    def to_domain(self, *, default_timezone: str, base_dir: Path | None = None) -> OnCallSchedule:
-        """The domain schedule; `default_timezone` is the practice's, `base_dir` the config's."""
-        timezone = self.timezone or _check_timezone(default_timezone)
-        zone = ZoneInfo(timezone)
+    def to_domain(
+        self, *, default_timezone: str | None = None, base_dir: Path | None = None
+    ) -> OnCallSchedule:
+        """The domain schedule; `default_timezone` is the practice's, `base_dir` the config's.
+
+        Raises ValueError when neither this section nor the caller gives a timezone.
+        """
+        timezone = self.timezone or default_timezone
+        if timezone is None:
+            raise ValueError("on_call.timezone is required when no practice timezone is given")
+        zone = ZoneInfo(_check_timezone(timezone))
         return OnCallSchedule(
             timezone=timezone,
             rotations=tuple(r.to_domain() for r in self.rotations),
