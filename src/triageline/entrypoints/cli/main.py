@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from triageline.entrypoints.cli import serve_cmd
+from triageline.entrypoints.cli import config_cmd, hours_cmd, serve_cmd
 from triageline.entrypoints.cli.oncall_cmd import app as oncall_app
 
 app = typer.Typer(
@@ -20,6 +20,8 @@ app = typer.Typer(
 )
 
 app.command("serve")(serve_cmd.serve)
+app.add_typer(config_cmd.app, name="config")
+app.command("hours")(hours_cmd.hours)
 app.add_typer(oncall_app, name="oncall")
 
 
