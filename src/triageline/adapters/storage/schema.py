@@ -1,0 +1,13 @@
+"""The complete schema: imports every ORM module so that ``metadata`` lists every table.
+
+Alembic, key rotation and the schema tests use ``metadata`` from here. A new table lives in its
+own module (declaring classes on ``models.Base``) plus one import line below.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from triageline.adapters.storage import models
+
+metadata: MetaData = models.Base.metadata
