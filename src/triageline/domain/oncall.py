@@ -175,8 +175,9 @@ class Rotation:
 class Override:
     """Replaces whoever is on call in [start, end); `person=None` leaves nobody (a gap).
 
-    `role`/`layer` of None match every role/layer; `replaces` restricts it to the turns of one
-    person (a vacation), otherwise every turn in the window is replaced (a swap or cover).
+    `role`/`layer` of None match every role/layer; `replaces` restricts it to the scheduled turns
+    (rotation or calendar) of one person (a vacation), otherwise every turn in the window is
+    replaced (a swap or cover). When overrides overlap, the later one wins.
     """
 
     start: datetime
@@ -277,6 +278,13 @@ class OnCallSchedule:
             if override.role is not None:
                 seen.setdefault(override.role)
         return tuple(seen)
+
+    def layers_of(self, role: str) -> tuple[Layer, ...]:
+        """The layers that some rotation, calendar or shift fills for `role`."""
+        found = {r.layer for r in self.rotations if r.role == role}
+        found.update(s.layer for s in self.calendar_sources if s.role == role)
+        found.update(s.layer for s in self.calendar_shifts if s.role == role)
+        return tuple(layer for layer in Layer if layer in found)
 
     def with_calendar_shifts(self, shifts: Iterable[Shift]) -> OnCallSchedule:
         """A copy with imported calendar shifts added."""
@@ -406,15 +414,17 @@ def _resolve_at(
     base: Sequence[Sequence[_Claim]], overrides: Sequence[_Claim], at: datetime
 ) -> _Claim | None:
     """The winning claim at `at` (None: no shift at all)."""
-    winner: _Claim | None = None
+    scheduled: _Claim | None = None
     for tier in base:
-        winner = _first_covering(tier, at)
-        if winner is not None:
+        scheduled = _first_covering(tier, at)
+        if scheduled is not None:
             break
+    winner = scheduled
     for claim in overrides:
         if not claim.start <= at < claim.end:
             continue
-        if claim.replaces is None or (winner is not None and winner.person == claim.replaces):
+        # `replaces` names whose scheduled turn is taken over, whatever earlier overrides did.
+        if claim.replaces is None or (scheduled is not None and scheduled.person == claim.replaces):
             winner = claim
     return winner
 

@@ -11,7 +11,7 @@ import typer
 if TYPE_CHECKING:
     from datetime import datetime, tzinfo
 
-    from triageline.domain.oncall import OnCallSchedule, Shift
+    from triageline.domain.oncall import Layer, OnCallSchedule, Shift
 
 app = typer.Typer(
     name="oncall",
@@ -83,11 +83,27 @@ def _length(start: datetime, end: datetime) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m"
 
 
-def _who_line(shift: Shift | None, names: dict[str, str], zone: tzinfo) -> str:
-    if shift is None:
-        return "nobody on call"
-    name = names.get(shift.person, shift.person)
-    return f"{name} ({shift.person}) until {_local(shift.end, zone)}"
+def _who_line(
+    schedule: OnCallSchedule,
+    role: str,
+    layer: Layer,
+    shift: Shift | None,
+    at: datetime,
+    names: dict[str, str],
+) -> str:
+    from datetime import timedelta
+
+    from triageline.domain.oncall import find_gaps
+
+    zone = schedule.zone
+    if shift is not None:
+        name = names.get(shift.person, shift.person)
+        return f"{name} ({shift.person}) until {_local(shift.end, zone)}"
+    if layer not in schedule.layers_of(role):
+        return f"(no {layer.value} layer)"
+    found = find_gaps(schedule, at, at + timedelta(days=30), role=role, layer=layer)
+    until = f" until {_local(found[0].end, zone)}" if found and found[0].start <= at else ""
+    return f"NOBODY ON CALL{until}"
 
 
 @app.command("who")
@@ -98,7 +114,7 @@ def who(
     """Print the primary and backup on call for every role at one instant."""
     from datetime import timedelta
 
-    from triageline.domain.oncall import on_call
+    from triageline.domain.oncall import Layer, on_call
 
     schedule, names = _load(practice)
     zone = schedule.zone
@@ -109,8 +125,10 @@ def who(
     if not assignment.roles:
         typer.echo("no roles in the schedule")
     for entry in assignment.roles:
-        typer.echo(f"{entry.role:<12} primary: {_who_line(entry.primary, names, zone)}")
-        typer.echo(f"{'':<12} backup:  {_who_line(entry.backup, names, zone)}")
+        primary = _who_line(schedule, entry.role, Layer.PRIMARY, entry.primary, instant, names)
+        backup = _who_line(schedule, entry.role, Layer.BACKUP, entry.backup, instant, names)
+        typer.echo(f"{entry.role:<12} primary: {primary}")
+        typer.echo(f"{'':<12} backup:  {backup}")
 
 
 @app.command("gaps")
