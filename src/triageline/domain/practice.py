@@ -9,6 +9,7 @@ from enum import IntEnum, StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from triageline.domain.oncall import OnCallSchedule
 from triageline.domain.triage.types import Intent, Language, TriageLevel
 
 LocalizedText = Mapping[Language, str]
@@ -416,8 +417,8 @@ class PracticePhones:
 class Practice:
     """A medical practice as configured; the root of the configuration model.
 
-    `triage`, `on_call`, `escalation` and `appointments` carry the domain objects built by
-    their section owners (None when the section is absent).
+    `on_call` is the on-call schedule; `triage`, `escalation` and `appointments` carry the
+    domain objects their section owners build (None when the section is absent).
     """
 
     id: str
@@ -440,7 +441,7 @@ class Practice:
     routing: MessageRouting
     retention_years: int
     triage: object | None = None
-    on_call: object | None = None
+    on_call: OnCallSchedule | None = None
     escalation: object | None = None
     appointments: object | None = None
 

@@ -26,6 +26,7 @@ from triageline.adapters.config.schema import (
     SituationHandlingConfig,
     cross_field_issues,
 )
+from triageline.domain.oncall import OnCallSchedule
 from triageline.domain.practice import (
     Address,
     Closure,
@@ -180,7 +181,7 @@ def _reason(error: ErrorDetails) -> str:
         allowed = _field_names(PracticeConfig, tuple(error["loc"][:-1]))
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f'; did you mean "{close[0]}"?' if close else ""
-        return f"unknown key {key!r}{hint}"
+        return f'unknown key "{key}"{hint}'
     if kind == "missing":
         return "required field is missing"
     if kind == "invalid":
@@ -204,6 +205,18 @@ def load_practice_config(path: Path) -> PracticeConfig:
     return config_from_mapping(data, file)
 
 
+def _on_call(
+    config: PracticeConfig, base_dir: Path | None, source_name: str
+) -> OnCallSchedule | None:
+    """The on-call schedule, in the practice time zone unless the section names its own."""
+    if config.on_call is None:
+        return None
+    try:
+        return config.on_call.to_domain(default_timezone=config.timezone, base_dir=base_dir)
+    except ValueError as exc:
+        raise ConfigError([ConfigIssue(source_name, "on_call", str(exc))]) from exc
+
+
 def config_from_mapping(data: object, source_name: str) -> PracticeConfig:
     """Validate already-parsed data (e.g. from the portal); raise ConfigError with every issue."""
     if not isinstance(data, Mapping):
@@ -223,14 +236,17 @@ def config_from_mapping(data: object, source_name: str) -> PracticeConfig:
     return config
 
 
-def practice_from_mapping(data: object, source_name: str) -> Practice:
-    """Validate parsed data and build the domain Practice; raise ConfigError on problems."""
-    return to_practice(config_from_mapping(data, source_name))
+def practice_from_mapping(data: object, source_name: str, base_dir: Path | None = None) -> Practice:
+    """Validate parsed data and build the domain Practice; raise ConfigError on problems.
+
+    `base_dir` resolves relative file references (on-call calendar files).
+    """
+    return to_practice(config_from_mapping(data, source_name), base_dir, source_name)
 
 
 def load_practice(path: Path) -> Practice:
     """Load a configuration file as a domain Practice; raise ConfigError on problems."""
-    return to_practice(load_practice_config(path))
+    return to_practice(load_practice_config(path), path.parent, str(path))
 
 
 def _time(text: str) -> time:
@@ -327,8 +343,10 @@ def _section_domain(section: BaseModel | None) -> object | None:
     return section
 
 
-def to_practice(config: PracticeConfig) -> Practice:
-    """Build the domain Practice from a validated configuration."""
+def to_practice(
+    config: PracticeConfig, base_dir: Path | None = None, source_name: str = "<config>"
+) -> Practice:
+    """Build the domain Practice from a validated configuration; ConfigError if it cannot."""
     section = config.holidays
     configured = FixedHolidayCalendar(
         tuple(Closure(day=c.date, name=c.name) for c in section.closures)
@@ -405,7 +423,7 @@ def to_practice(config: PracticeConfig) -> Practice:
         ),
         retention_years=config.retention_years,
         triage=_section_domain(config.triage),
-        on_call=_section_domain(config.on_call),
+        on_call=_on_call(config, base_dir, source_name),
         escalation=_section_domain(config.escalation),
         appointments=_section_domain(config.appointments),
     )
