@@ -484,7 +484,8 @@ def shifts_between(
                     result.append(
                         Shift(claim.person, each_role, each_layer, left, right, claim.source)
                     )
-    result.sort(key=lambda s: (s.start, s.role, s.layer.value))
+    order = list(Layer)
+    result.sort(key=lambda s: (s.start, s.role, order.index(s.layer)))
     return result
 
 
@@ -496,10 +497,17 @@ def find_gaps(
     role: str | None = None,
     layer: Layer = Layer.PRIMARY,
 ) -> list[Gap]:
-    """Every interval of [start, end) with nobody on call, per role (all roles if None)."""
+    """Every interval of [start, end) with nobody on call, per role (every role with that layer
+    if None)."""
     _check_window(start, end)
+    # Without an explicit role, a role that has no such layer at all is not "missing" it.
+    roles = (
+        _roles(schedule, role)
+        if role is not None
+        else tuple(r for r in schedule.roles if layer in schedule.layers_of(r))
+    )
     gaps: list[Gap] = []
-    for each_role in _roles(schedule, role):
+    for each_role in roles:
         for left, right, claim in _segments(schedule, each_role, layer, start, end):
             if claim is None:
                 cause = "no rotation or calendar shift"
