@@ -251,6 +251,11 @@ class MemoryAuditLog:
         ]
         return found[:limit]
 
+    def head(self) -> tuple[int, str]:
+        """The last seq and hash of the chain."""
+        events = self._st.audit
+        return (events[-1].seq, events[-1].hash) if events else (0, GENESIS_HASH)
+
     def verify(self) -> ChainBreak | None:
         """The first break in the chain, or None."""
         events = self._st.audit

@@ -137,6 +137,10 @@ class AuditLog(Protocol):
         """Events, newest first, optionally filtered."""
         ...
 
+    def head(self) -> tuple[int, str]:
+        """The last seq and hash of the chain ((0, GENESIS_HASH) when empty)."""
+        ...
+
     def verify(self) -> ChainBreak | None:
         """The first break in the chain, or None when it is intact."""
         ...

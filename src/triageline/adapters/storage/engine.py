@@ -22,10 +22,12 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for ``url``; for SQLite the parent directory is created and pragmas are set."""
+    """An engine for ``url``; for SQLite the file is created 0600 (with its folder), pragmas set."""
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.touch(mode=0o600)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

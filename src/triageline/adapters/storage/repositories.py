@@ -432,6 +432,11 @@ class SqlAuditLog:
         rows = self._s.scalars(query.order_by(AuditEventRow.seq.desc()).limit(limit))
         return [_event(row) for row in rows]
 
+    def head(self) -> tuple[int, str]:
+        """The recorded last seq and hash of the chain."""
+        head = self._s.get(AuditChainHeadRow, HEAD_ID)
+        return (0, GENESIS_HASH) if head is None else (head.seq, head.hash)
+
     def verify(self) -> ChainBreak | None:
         """The first break in the chain, or None."""
         head = self._s.get(AuditChainHeadRow, HEAD_ID)

@@ -9,6 +9,10 @@ from __future__ import annotations
 import typer
 
 from triageline.entrypoints.cli import config_cmd, hours_cmd, serve_cmd
+from triageline.entrypoints.cli.audit_cmd import app as audit_app
+from triageline.entrypoints.cli.db_cmd import app as db_app
+from triageline.entrypoints.cli.demo_cmd import app as demo_app
+from triageline.entrypoints.cli.keys_cmd import app as keys_app
 from triageline.entrypoints.cli.oncall_cmd import app as oncall_app
 
 app = typer.Typer(
@@ -20,6 +24,10 @@ app = typer.Typer(
 )
 
 app.command("serve")(serve_cmd.serve)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 app.add_typer(config_cmd.app, name="config")
 app.command("hours")(hours_cmd.hours)
 app.add_typer(oncall_app, name="oncall")

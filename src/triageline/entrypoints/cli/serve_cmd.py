@@ -14,7 +14,7 @@ def serve(
     import uvicorn
 
     uvicorn.run(
-        "triageline.entrypoints.web.app:create_app",
+        "triageline.entrypoints.web.operations:create_served_app",
         factory=True,
         host=host,
         port=port,

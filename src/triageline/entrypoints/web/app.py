@@ -5,19 +5,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from triageline import __version__
+from triageline.bootstrap import Container, build_container
+from triageline.entrypoints.web import operations
+from triageline.settings import Settings
 
 
-def create_app() -> FastAPI:
-    """Build the web application with every router mounted."""
+def create_app(container: Container | None = None) -> FastAPI:
+    """Build the web application with every router mounted (container from env if not given)."""
+    container = container if container is not None else build_container(Settings.from_env())
     app = FastAPI(
         title="triageline",
         version=__version__,
         description="Medical office answering service: webhooks, chat, portal and JSON API.",
     )
-
-    @app.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
-        """Liveness: answers 200 while the process serves requests."""
-        return {"status": "ok"}
+    operations.install(app, container)
 
     return app

@@ -1,0 +1,1 @@
+"""Observability adapters: structured, PHI-redacted logging."""
