@@ -339,3 +339,16 @@ def test_cli_config_check_exit_codes(tmp_path: Path) -> None:
     assert 'locations[0].hours.mon: "25:00-17:00" is not a time range' in bad.output
     assert 'locations[0].parking_spots: unknown key "parking_spots"' in bad.output
     assert 'phones.nurse_line: "512-555-0150" is not an E.164 phone number' in bad.output
+
+
+def test_the_complete_example_in_the_docs_is_valid(tmp_path: Path) -> None:
+    text = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    example = text.split("## Complete example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.yaml"
+    path.write_text(example, encoding="utf-8")
+
+    practice = load_practice(path)
+
+    assert practice.id == "sunrise"
+    assert practice.location("el-paso").tz.key == "America/Denver"
+    assert practice.faq(FaqTopic.INSURANCE) is not None

@@ -225,10 +225,15 @@ def config_from_mapping(data: object, source_name: str) -> PracticeConfig:
     try:
         config = PracticeConfig.model_validate(dict(data))
     except ValidationError as exc:
-        issues = [
-            ConfigIssue(source_name, format_path(tuple(error["loc"])), _reason(error))
-            for error in exc.errors()
-        ]
+        issues: list[ConfigIssue] = []
+        bad_keys: set[str] = set()
+        for error in exc.errors():
+            path = format_path(tuple(error["loc"]))
+            if path in bad_keys:
+                continue  # the value under a bad mapping key: the key error says it all
+            if error["loc"] and error["loc"][-1] == "[key]":
+                bad_keys.add(path)
+            issues.append(ConfigIssue(source_name, path, _reason(error)))
         raise ConfigError(issues) from exc
     problems = cross_field_issues(config)
     if problems:
