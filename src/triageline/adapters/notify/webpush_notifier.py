@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_der_private_key,
+    load_pem_private_key,
+)
 from pywebpush import WebPushException, webpush
 
 from triageline.domain.paging import DeliveryStatus
@@ -13,7 +21,7 @@ from triageline.services.ports_notify import DeliveryReceipt, Notification
 
 @dataclass(frozen=True, slots=True)
 class WebPushSettings:
-    """The VAPID private key (PEM or base64url DER/raw, as pywebpush accepts) and contact."""
+    """The VAPID private key (PEM or base64url DER) and the `mailto:`/`https:` contact."""
 
     vapid_private_key: str
     vapid_subject: str
@@ -47,11 +55,23 @@ def push_payload(notification: Notification) -> str:
     )
 
 
+def vapid_key_for_pywebpush(private_key: str) -> str:
+    """The VAPID key as base64url PKCS#8 DER (accepts PEM or base64url DER); ValueError if bad."""
+    text = private_key.strip()
+    if "BEGIN" in text:
+        key = load_pem_private_key(text.encode(), password=None)
+    else:
+        key = load_der_private_key(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), None)
+    der = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    return base64.urlsafe_b64encode(der).rstrip(b"=").decode()
+
+
 class WebPushNotifier:
     """Encrypts the payload for the subscription and posts it to the push service."""
 
     def __init__(self, settings: WebPushSettings) -> None:
         self._settings = settings
+        self._vapid_key = vapid_key_for_pywebpush(settings.vapid_private_key)
 
     def send(self, notification: Notification) -> DeliveryReceipt:
         """Push; 201 from the push service means queued for the browser, 404/410 means gone."""
@@ -63,7 +83,7 @@ class WebPushNotifier:
             response = webpush(
                 subscription_info=subscription,
                 data=push_payload(notification),
-                vapid_private_key=self._settings.vapid_private_key,
+                vapid_private_key=self._vapid_key,
                 vapid_claims={"sub": self._settings.vapid_subject},
                 ttl=self._settings.ttl_seconds,
                 timeout=self._settings.timeout,
