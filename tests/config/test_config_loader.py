@@ -133,6 +133,15 @@ def test_bad_fixture_names_all_three_mistakes() -> None:
     )
 
 
+def test_value_errors_from_section_validators_read_cleanly() -> None:
+    escalation = {"urgent": {"steps": [{"notify": "oncall_primary", "channels": ["sms"]}]}}
+
+    [issue] = issues_of(make_config_data(escalation=escalation))
+
+    assert issue.path == "escalation.urgent"
+    assert issue.reason == "the steps must end with a wait (before any repeat)"
+
+
 def test_issue_string_is_file_path_reason() -> None:
     assert str(ConfigIssue("demo.yaml", "a.b[0]", "why")) == "demo.yaml: a.b[0]: why"
 
@@ -352,3 +361,52 @@ def test_the_complete_example_in_the_docs_is_valid(tmp_path: Path) -> None:
     assert practice.id == "sunrise"
     assert practice.location("el-paso").tz.key == "America/Denver"
     assert practice.faq(FaqTopic.INSURANCE) is not None
+
+
+ON_CALL = {
+    "rotations": [
+        {
+            "name": "physicians",
+            "role": "physician",
+            "layer": "primary",
+            "participants": ["dr-alvarez", "dr-chen"],
+            "period": "weekly",
+            "handoff": "08:00",
+            "start": "2026-01-05",
+        }
+    ]
+}
+ESCALATION = {
+    "urgent": {
+        "steps": [
+            {"notify": "oncall_primary", "channels": ["sms", "voice"]},
+            {"wait": 5},
+            {"notify": "person:pm-nguyen", "channels": ["sms"]},
+            {"wait": 10},
+        ]
+    }
+}
+
+
+def test_on_call_and_escalation_sections_reach_the_domain() -> None:
+    practice = practice_from_mapping(
+        make_config_data(on_call=ON_CALL, escalation=ESCALATION), "test.yaml"
+    )
+
+    assert practice.on_call is not None
+    assert practice.on_call.timezone == "America/Chicago"  # the practice's, by default
+    assert practice.escalation is not None
+
+
+def test_section_references_to_unknown_people_are_named_by_path() -> None:
+    on_call = copy.deepcopy(ON_CALL)
+    on_call["rotations"][0]["participants"][1] = "dr-nobody"
+    escalation = copy.deepcopy(ESCALATION)
+    escalation["urgent"]["steps"][2]["notify"] = "person:pm-ghost"
+
+    issues = issues_of(make_config_data(on_call=on_call, escalation=escalation))
+
+    assert {(issue.path, issue.reason) for issue in issues} == {
+        ("on_call.rotations[0].participants[1]", "unknown provider or staff id 'dr-nobody'"),
+        ("escalation.urgent.steps[2].notify", "unknown provider or staff id 'pm-ghost'"),
+    }

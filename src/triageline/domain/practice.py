@@ -10,6 +10,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from triageline.domain.oncall import OnCallSchedule
+from triageline.domain.paging import EscalationPolicy
 from triageline.domain.triage.types import Intent, Language, TriageLevel
 
 LocalizedText = Mapping[Language, str]
@@ -417,8 +418,8 @@ class PracticePhones:
 class Practice:
     """A medical practice as configured; the root of the configuration model.
 
-    `on_call` is the on-call schedule; `triage`, `escalation` and `appointments` carry the
-    domain objects their section owners build (None when the section is absent).
+    `on_call` and `escalation` are built by their section owners' `to_domain()`; `triage`
+    and `appointments` carry whatever their sections build (None when a section is absent).
     """
 
     id: str
@@ -442,7 +443,7 @@ class Practice:
     retention_years: int
     triage: object | None = None
     on_call: OnCallSchedule | None = None
-    escalation: object | None = None
+    escalation: EscalationPolicy | None = None
     appointments: object | None = None
 
     @property

@@ -27,6 +27,7 @@ from triageline.adapters.config.schema import (
     cross_field_issues,
 )
 from triageline.domain.oncall import OnCallSchedule
+from triageline.domain.paging import EscalationPolicy
 from triageline.domain.practice import (
     Address,
     Closure,
@@ -186,6 +187,8 @@ def _reason(error: ErrorDetails) -> str:
         return "required field is missing"
     if kind == "invalid":
         return error["msg"]
+    if kind == "value_error":
+        return error["msg"].removeprefix("Value error, ")
     value = error.get("input")
     shown = f" (got {value!r})" if isinstance(value, str | int | float | bool) else ""
     return f"{error['msg']}{shown}"
@@ -215,6 +218,16 @@ def _on_call(
         return config.on_call.to_domain(default_timezone=config.timezone, base_dir=base_dir)
     except ValueError as exc:
         raise ConfigError([ConfigIssue(source_name, "on_call", str(exc))]) from exc
+
+
+def _escalation(config: PracticeConfig, source_name: str) -> EscalationPolicy | None:
+    """The escalation policy (paging chains per urgency)."""
+    if config.escalation is None:
+        return None
+    try:
+        return config.escalation.to_domain()
+    except ValueError as exc:
+        raise ConfigError([ConfigIssue(source_name, "escalation", str(exc))]) from exc
 
 
 def config_from_mapping(data: object, source_name: str) -> PracticeConfig:
@@ -429,6 +442,6 @@ def to_practice(
         retention_years=config.retention_years,
         triage=_section_domain(config.triage),
         on_call=_on_call(config, base_dir, source_name),
-        escalation=_section_domain(config.escalation),
+        escalation=_escalation(config, source_name),
         appointments=_section_domain(config.appointments),
     )

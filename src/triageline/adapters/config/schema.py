@@ -549,6 +549,17 @@ def _routing_issues(config: PracticeConfig) -> list[Issue]:
     return issues
 
 
+def _section_reference_issues(config: PracticeConfig) -> list[Issue]:
+    """Person ids used by the on-call and escalation sections must be providers or staff."""
+    known = {p.id for p in config.providers} | {s.id for s in config.staff}
+    found: list[Issue] = []
+    if config.on_call is not None:
+        found += config.on_call.unknown_people(known)
+    if config.escalation is not None:
+        found += config.escalation.unknown_people(known)
+    return [(re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", path), reason) for path, reason in found]
+
+
 def cross_field_issues(config: PracticeConfig) -> list[Issue]:
     """Every problem that involves more than one field, as (path, reason)."""
     issues = _duplicates("languages", [lang.value for lang in config.languages], "language")
@@ -558,4 +569,5 @@ def cross_field_issues(config: PracticeConfig) -> list[Issue]:
     issues += _handling_issues(config)
     issues += _text_issues(config)
     issues += _routing_issues(config)
+    issues += _section_reference_issues(config)
     return issues
