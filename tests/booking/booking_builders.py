@@ -24,6 +24,8 @@ from triageline.domain.booking import (
 from triageline.domain.triage.types import Language, TriageLevel
 
 NY = "America/New_York"
+SUNDAY_NOON = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)
+"""Sunday 1 March 2026, noon in New York."""
 
 
 def make_weekdays(

@@ -69,6 +69,14 @@ def _check_grid(what: str, value: timedelta) -> None:
         raise BookingError(f"{what} must be a positive multiple of {GRID}")
 
 
+def check_id(what: str, value: str) -> None:
+    """Ids become parts of FHIR ids: letters, digits and hyphens, 1 to 40 characters."""
+    if not 1 <= len(value) <= 40 or not all(
+        ch.isascii() and (ch.isalnum() or ch == "-") for ch in value
+    ):
+        raise BookingError(f"{what} {value!r} must be 1-40 letters, digits or hyphens")
+
+
 def _check_wall_time(what: str, value: time) -> None:
     if value.second or value.microsecond or value.minute % 5:
         raise BookingError(f"{what} must fall on a 5-minute boundary")
@@ -98,6 +106,7 @@ class AppointmentType:
 
     def __post_init__(self) -> None:
         """Reject durations off the grid and impossible limits."""
+        check_id("appointment type id", self.id)
         _check_grid("duration", self.duration)
         if self.daily_limit is not None and self.daily_limit < 1:
             raise BookingError("daily_limit must be at least 1")
@@ -216,6 +225,7 @@ class AvailabilityTemplate:
 
     def __post_init__(self) -> None:
         """Validate the zone name and the slot step."""
+        check_id("provider id", self.provider_id)
         try:
             ZoneInfo(self.timezone)
         except (KeyError, ValueError) as exc:
@@ -267,10 +277,9 @@ class Slot:
 
     @property
     def id(self) -> str:
-        """A stable identifier usable as a FHIR id: provider, UTC start, minutes."""
-        minutes = int((self.end - self.start) / timedelta(minutes=1))
+        """A stable identifier usable as a FHIR id: provider, UTC start, appointment type."""
         stamp = self.start.astimezone(UTC).strftime("%Y%m%dT%H%M")
-        return f"{self.provider_id}.{stamp}.{minutes}"
+        return f"{self.provider_id}.{stamp}.{self.appointment_type_id}"
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         """True when [start, end) intersects this slot."""
@@ -309,6 +318,18 @@ def occupied_cells(start: datetime, end: datetime) -> tuple[datetime, ...]:
         cells.append(cursor)
         cursor += GRID
     return tuple(cells)
+
+
+def parse_slot_id(slot_id: str) -> tuple[str, datetime, str]:
+    """Split a :attr:`Slot.id` into (provider id, UTC start, appointment type id)."""
+    parts = slot_id.split(".")
+    if len(parts) != 3 or not parts[0] or not parts[2]:
+        raise BookingError(f"not a slot id: {slot_id!r}")
+    try:
+        start = datetime.strptime(parts[1], "%Y%m%dT%H%M").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise BookingError(f"not a slot id: {slot_id!r}") from exc
+    return parts[0], start, parts[2]
 
 
 def local_instant(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
@@ -554,7 +575,13 @@ class BookingPolicy:
         now: datetime,
     ) -> SlotOffer:
         """Choose up to three slots to offer, earliest suitable first."""
-        pool = self.candidates(catalog, request, occupancy, now)
+        return self.choose(catalog, request, self.candidates(catalog, request, occupancy, now))
+
+    def choose(
+        self, catalog: BookingCatalog, request: SlotRequest, pool: Sequence[Slot]
+    ) -> SlotOffer:
+        """Pick up to three of the given free slots (in time order) for the caller's preferences."""
+        pool = sorted(pool, key=lambda s: (s.start, s.provider_id))
         if not pool:
             return SlotOffer(())
         kind = catalog.type(request.appointment_type_id)

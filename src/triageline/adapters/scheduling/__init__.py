@@ -1,0 +1,1 @@
+"""Scheduling adapters: the built-in calendar (memory and SQL stores) and FHIR R4 EHRs."""
