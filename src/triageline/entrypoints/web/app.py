@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from triageline import __version__
 from triageline.bootstrap import Container, build_container
-from triageline.entrypoints.web import operations
+from triageline.entrypoints.web import fhir_api, operations
 from triageline.settings import Settings
 
 
@@ -20,4 +20,5 @@ def create_app(container: Container | None = None) -> FastAPI:
     )
     operations.install(app, container)
 
+    app.include_router(fhir_api.router, prefix="/fhir/R4")
     return app
