@@ -204,7 +204,9 @@ def test_duplicate_and_late_acknowledgements_are_recorded_no_ops() -> None:
 def test_acknowledgement_during_a_send_stops_fallbacks_and_timers() -> None:
     t = make_page()
     sms, voice = t.dispatches
+    assert t.page.wants_delivery(sms.id)
     acked = t.page.acknowledge(by="lee", via=AckSource.SMS_REPLY, now=T0)
+    assert not acked.page.wants_delivery(sms.id) and not acked.page.wants_delivery(voice.id)
     page = acked.page.record_delivery(voice.id, DeliveryStatus.SENT, T0 + timedelta(seconds=2))
     assert page.dispatches == () and page.page.status is PageStatus.ACKNOWLEDGED
     failed = page.page.record_delivery(sms.id, DeliveryStatus.FAILED, T0 + timedelta(seconds=3))

@@ -585,6 +585,12 @@ class Page:
                 return item
         raise PagingError(f"page {self.id} has no notification {notification_id}")
 
+    def wants_delivery(self, notification_id: str) -> bool:
+        """Re-check just before sending: False once a human acknowledged or the page closed."""
+        item = self.notification(notification_id)
+        closed = self.status in (PageStatus.ACKNOWLEDGED, PageStatus.RESOLVED)
+        return item.status is None and not closed
+
     @property
     def sent_notifications(self) -> tuple[PageNotification, ...]:
         """Notifications a notifier accepted (any non-failed status), in order."""
