@@ -33,7 +33,7 @@ _DATE = re.compile(
     r"\.?,?\s+\d{4}\b",
     re.IGNORECASE,
 )
-_PHONE = re.compile(r"(?<![\w])\+?\d(?:[\s().-]*\d){6,}(?![\w])")
+_PHONE = re.compile(r"(?<![\w])\+?\(?\d(?:[\s().-]*\d){6,}(?![\w])")
 
 # Attributes every LogRecord has; anything else was passed through ``extra=``.
 _STANDARD: Final = frozenset(
