@@ -1,0 +1,120 @@
+"""Ports the calls service needs beyond storage: the clock, the step log, paging and practices.
+
+The step log keeps the rendered response of every handled webhook keyed on (call, step key), in
+the same transaction as the call's new state, so a retried webhook gets the identical response
+and repeats no side effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from triageline.domain.practice import Practice
+from triageline.domain.triage.types import Language, TriageLevel, TriageResult
+from triageline.services.ports import UnitOfWork
+
+
+class Clock(Protocol):
+    """Tells the time (timezone-aware); tests and `simulate` pass a settable one."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStep:
+    """The response produced for one step of a call (PHI: stored encrypted)."""
+
+    call_id: str
+    key: str
+    response: str
+    created_at: datetime
+
+
+class StepLog(Protocol):
+    """Responses already given, keyed on (call id, step key)."""
+
+    def get(self, call_id: str, key: str) -> StoredStep | None:
+        """The stored response for that step, or None."""
+        ...
+
+    def add(self, step: StoredStep) -> bool:
+        """Store the step; False (nothing stored) when that key exists already."""
+        ...
+
+    def list_for_call(self, call_id: str, *, prefix: str = "") -> Sequence[StoredStep]:
+        """The call's steps whose key starts with ``prefix``, oldest first."""
+        ...
+
+
+class CallsUnitOfWork(UnitOfWork, Protocol):
+    """The storage unit of work plus the step log, in one transaction."""
+
+    @property
+    def steps(self) -> StepLog:
+        """Responses already given."""
+        ...
+
+
+CallsUnitOfWorkFactory = Callable[[], CallsUnitOfWork]
+"""Makes a new, unopened calls unit of work."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """What the calls service asks of paging: notify the practice about one message now."""
+
+    practice_id: str
+    message_id: str
+    call_id: str
+    urgency: TriageLevel
+    requested_at: datetime
+
+
+class PagingPort(Protocol):
+    """Starts a page for a message; idempotent on the message id."""
+
+    def open_page(self, request: PageRequest) -> str | None:
+        """Open (or find) the page for ``request.message_id``; its id, or None if none opened."""
+        ...
+
+
+TriageFn = Callable[[str, Language | None, Mapping[str, str]], TriageResult]
+"""The triage engine's classify as the dialogue takes it."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedPractice:
+    """A practice's configuration with the triage function built for it."""
+
+    practice: Practice
+    version: int
+    triage: TriageFn
+
+
+@dataclass(frozen=True, slots=True)
+class DialledLine:
+    """Which practice (and location) a dialled number belongs to."""
+
+    practice_id: str
+    location_id: str | None
+
+
+class PracticeDirectory(Protocol):
+    """The practices this installation serves, from the latest stored configuration."""
+
+    def get(self, practice_id: str) -> LoadedPractice | None:
+        """The practice, or None when unknown."""
+        ...
+
+    def line_for(self, number: str) -> DialledLine | None:
+        """The practice (and location) whose phone number is ``number`` (E.164), or None."""
+        ...
+
+    def practice_ids(self) -> Sequence[str]:
+        """Every practice id served."""
+        ...
