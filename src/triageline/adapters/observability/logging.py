@@ -38,7 +38,7 @@ _PHONE = re.compile(r"(?<![\w])\+?\(?\d(?:[\s().-]*\d){6,}(?![\w])")
 # Attributes every LogRecord has; anything else was passed through ``extra=``.
 _STANDARD: Final = frozenset(
     vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None)).keys()
-) | {"message", "asctime", "taskName"}
+) | {"message", "asctime", "taskName", "color_message"}
 _SAFE_EXTRAS: Final = frozenset({"request_id", "method", "path", "status", "duration_ms"})
 
 
@@ -111,9 +111,13 @@ def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> log
     handler._triageline = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "sqlalchemy.engine"):
+    for name in ("uvicorn", "uvicorn.error", "sqlalchemy.engine"):
         child = logging.getLogger(name)
         child.handlers.clear()
         child.propagate = True
+    # Access lines would carry query strings; the app's own request log records the path only.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     return handler
