@@ -117,7 +117,7 @@ class _Out:
         self.actions.append(Say(text, self.lang))
 
     def line(self, key: P, **values: object) -> str:
-        return phrase(key, self.lang, text=self.text, **values)
+        return phrase(key, self.lang, typed=self.text, **values)
 
     def add(self, *actions: Action) -> None:
         self.actions.extend(actions)
@@ -191,7 +191,7 @@ def _open(
         recording = RecordingStatus.ANNOUNCED
     for other in ctx.languages:
         if other is not lang:
-            out.add(Say(phrase(P.LANGUAGE_OFFER, other, text=text), other, barge_in=True))
+            out.add(Say(phrase(P.LANGUAGE_OFFER, other, typed=text), other, barge_in=True))
     caller_id = ctx.caller_id or event.from_number
     details = CallerDetails(callback_number=phone_number(caller_id))
     state = state.go(
@@ -235,9 +235,6 @@ def _said(
     text = event.text.strip()
     phase = state.phase
     if phase in (Phase.OPENING, Phase.REASON):
-        heard = event.language
-        if heard is not None and heard is not state.language and heard in ctx.languages:
-            state = _switch_language(state, out, ctx, heard)
         named = language_named(text)
         if named is not None and named in ctx.languages and phase is Phase.OPENING:
             if named is not state.language:
@@ -245,7 +242,7 @@ def _said(
             state = state.go(Phase.REASON, reprompts=0, language_chosen=True)
             out.add(_ask(state, ctx, first=True))
             return state, out.actions
-        return _reason(state, out, ctx, text, event.confidence, event.at)
+        return _reason(state, out, ctx, text, event.confidence, event.at, heard=event.language)
     if phase is Phase.CONFIRM_REASON:
         return _confirm_reason(state, out, ctx, text, event)
     if phase is Phase.EMERGENCY_CONFIRM:
@@ -314,17 +311,43 @@ def _reason(
     text: str,
     confidence: float,
     at: datetime,
+    heard: Language | None = None,
 ) -> tuple[DialogueState, list[Action]]:
-    result = _classify(state, ctx, text)
-    detected = result.lang
-    if not state.language_chosen and detected is not state.language and detected in ctx.languages:
-        state = _switch_language(state, out, ctx, result.lang)
-    state = state.with_(language_chosen=True)
+    if heard is not None and heard in ctx.languages:
+        result = ctx.triage(text, heard, state.answers_map)
+    else:
+        heard = None
+        result = _classify(state, ctx, text)
+    target = state.language
+    if heard is not None:
+        target = heard
+    elif not state.language_chosen and result.lang in ctx.languages:
+        target = result.lang
     summary = TriageSummary.of(result)
     if summary.level is TriageLevel.EMERGENCY:
-        state = state.with_(details=state.details.with_(reason_text=text), reprompts=0)
+        # Safety invariant 2: the 911 line comes first, already in the caller's language;
+        # the language switch (and any announcement replay) follows it.
+        switched = target is not state.language
+        out.lang = target
+        state = state.with_(
+            language=target,
+            language_chosen=True,
+            details=state.details.with_(reason_text=text),
+            reprompts=0,
+        )
         confirmed = confidence >= LOW_CONFIDENCE
-        return _emergency(state, out, ctx, summary, result, text, confirmed=confirmed)
+        state, actions = _emergency(state, out, ctx, summary, result, text, confirmed=confirmed)
+        if switched:
+            after_911: list[Action] = [SetLanguage(target)]
+            if state.phase is not Phase.DONE and state.recording is RecordingStatus.ANNOUNCED:
+                replay = _Out(target, out.text)
+                _announce_recording(replay, ctx, target)
+                after_911 += replay.actions
+            actions[1:1] = after_911
+        return state, actions
+    if target is not state.language:
+        state = _switch_language(state, out, ctx, target)
+    state = state.with_(language_chosen=True)
     if confidence < LOW_CONFIDENCE:
         state = state.go(Phase.CONFIRM_REASON, unconfirmed=text, reprompts=state.reprompts)
         out.add(_ask(state, ctx))
@@ -966,7 +989,7 @@ def _ask(
     lang, text = state.language, state.channel.is_text
 
     def line(key: P, **values: object) -> str:
-        return phrase(key, lang, text=text, **values)
+        return phrase(key, lang, typed=text, **values)
 
     yes_no = _YES_NO_HINTS[lang]
     phase = state.phase

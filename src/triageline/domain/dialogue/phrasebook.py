@@ -408,9 +408,9 @@ _TEXT: dict[P, dict[Language, str]] = {
 }
 
 
-def phrase(key: P, lang: Language, *, text: bool = False, **values: object) -> str:
-    """The line ``key`` in ``lang`` (the typed-channel wording when ``text``), filled in."""
-    table = _TEXT.get(key) if text else None
+def phrase(key: P, lang: Language, *, typed: bool = False, **values: object) -> str:
+    """The line ``key`` in ``lang`` (the typed-channel wording when ``typed``), filled in."""
+    table = _TEXT.get(key) if typed else None
     template = (table or _VOICE[key])[lang]
     return template.format(**values) if values else template
 
