@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from triageline.domain.coverage import CoverageMode
@@ -36,7 +38,7 @@ from triageline.domain.triage.types import Intent, Language, TriageLevel
 from .builders import T0, Call, last_ask, make_context, of_type, spoken
 
 
-def _audits(actions: list[object]) -> list[AuditKind]:
+def _audits(actions: Sequence[object]) -> list[AuditKind]:
     return [a.kind for a in actions if isinstance(a, AuditNote)]
 
 
@@ -142,7 +144,8 @@ def test_low_confidence_reason_is_confirmed_before_acting() -> None:
 
     actions = call.say("yes")
     assert AuditKind.LOW_CONFIDENCE_CONFIRMED in _audits(actions)
-    assert call.state.details.reason_text == "I need a refill"
+    confirmed = call.state
+    assert confirmed.details.reason_text == "I need a refill"
     assert call.state.phase is Phase.CALLER_NAME
 
 
@@ -288,7 +291,8 @@ def test_recording_announcement_comes_before_any_question_and_keypress_opts_out(
 
     actions = call.press("9")
     assert AuditKind.RECORDING_OPTED_OUT in _audits(actions)
-    assert call.state.recording is RecordingStatus.OPTED_OUT
+    opted_out = call.state
+    assert opted_out.recording is RecordingStatus.OPTED_OUT
     assert not call.state.recording.may_record
     assert call.state.phase is Phase.OPENING
 
