@@ -146,7 +146,7 @@ def test_low_confidence_reason_is_confirmed_before_acting() -> None:
     assert AuditKind.LOW_CONFIDENCE_CONFIRMED in _audits(actions)
     confirmed = call.state
     assert confirmed.details.reason_text == "I need a refill"
-    assert call.state.phase is Phase.CALLER_NAME
+    assert confirmed.phase is Phase.CALLER_NAME
 
 
 def test_low_confidence_rejected_asks_again() -> None:
