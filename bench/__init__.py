@@ -1,0 +1,1 @@
+"""Benchmark harnesses; results are recorded in docs/benchmarks.md."""
