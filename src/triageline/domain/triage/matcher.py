@@ -1,0 +1,560 @@
+"""Phrase patterns compiled into a first-unit index; finds concept matches and their negation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from triageline.domain.triage.normalise import BOUNDARY, NormalisedText, normalise
+from triageline.domain.triage.types import Language
+
+GAP = "..."
+_LATIN_GAP = 3
+_ZH_GAP = 4
+
+
+class PhraseError(ValueError):
+    """A protocol phrase that cannot be compiled."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Element:
+    """One position of a pattern: alternatives (words or Chinese strings), prefixes, or a gap."""
+
+    words: frozenset[str]
+    prefixes: tuple[str, ...]
+    optional: bool
+    gap: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A compiled phrase."""
+
+    source: str
+    elements: tuple[_Element, ...]
+
+
+class Kind(Enum):
+    """What a phrase entry means when it matches."""
+
+    CONCEPT = 1
+    EXCLUDE = 2
+    PSEUDO = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A concept found in an utterance: unit span and the words that matched."""
+
+    concept: str
+    start: int
+    end: int
+    evidence: str
+
+
+_NEGATION_WORDS: dict[Language, frozenset[str]] = {
+    Language.EN: frozenset(
+        [
+            "no",
+            "not",
+            "never",
+            "without",
+            "denies",
+            "deny",
+            "denied",
+            "denying",
+            "nor",
+            "dont",
+            "doesnt",
+            "didnt",
+            "isnt",
+            "wasnt",
+            "arent",
+            "werent",
+            "hasnt",
+            "havent",
+            "hadnt",
+            "none",
+            "neither",
+            "nothing",
+        ]
+    ),
+    Language.ES: frozenset(
+        [
+            "no",
+            "sin",
+            "nunca",
+            "niega",
+            "nego",
+            "negando",
+            "ni",
+            "tampoco",
+            "jamas",
+            "nada",
+            "ningun",
+            "ninguna",
+        ]
+    ),
+    Language.ZH: frozenset(),
+}
+_ZH_NEGATIONS = (
+    "并没有",
+    "从来没有",
+    "从没有",
+    "从没",
+    "没有",
+    "没",
+    "无",
+    "不",
+    "否认",
+    "未",
+    "别",
+)
+_BREAKERS: dict[Language, frozenset[str]] = {
+    Language.EN: frozenset(
+        [
+            "but",
+            "however",
+            "although",
+            "though",
+            "except",
+            "and",
+            "because",
+            "cause",
+            "so",
+            "now",
+            "then",
+            "just",
+            "only",
+            "still",
+            "yet",
+            "plus",
+            "also",
+        ]
+    ),
+    Language.ES: frozenset(
+        [
+            "pero",
+            "sino",
+            "aunque",
+            "excepto",
+            "y",
+            "porque",
+            "ahora",
+            "solo",
+            "solamente",
+            "pues",
+            "e",
+        ]
+    ),
+    Language.ZH: frozenset("但可却就还又而只是".replace("只是", "")),
+}
+_CHAIN: dict[Language, frozenset[str]] = {
+    Language.EN: frozenset(["or", "nor", "any", "either"]),
+    Language.ES: frozenset(["o", "ni", "u", "tampoco", "ningun", "ninguna"]),
+    Language.ZH: frozenset("和或者也跟及"),
+}
+_PSEUDO_NEGATIONS: dict[Language, tuple[str, ...]] = {
+    Language.EN: (
+        "no idea",
+        "not sure",
+        "dont know",
+        "didnt know",
+        "doesnt know",
+        "cant tell",
+        "cant stop",
+        "wont stop",
+        "doesnt stop",
+        "didnt stop",
+        "not stopping",
+        "isnt stopping",
+        "hasnt stopped",
+        "no matter",
+        "not only",
+        "cant get it to stop",
+        "wont go away",
+        "not going away",
+        "nothing helps",
+        "not helping",
+        "isnt helping",
+        "not working",
+        "isnt working",
+        "doesnt help",
+        "didnt help",
+        "no better",
+        "not better",
+        "not getting better",
+        "cant keep",
+        "not coming down",
+        "wont come down",
+        "wont go down",
+        "not going down",
+        "doesnt go down",
+        "no one",
+        "not yet",
+    ),
+    Language.ES: (
+        "no se",
+        "no sabe",
+        "no sabemos",
+        "no estoy segur*",
+        "no para",
+        "no paro",
+        "no deja",
+        "no se le quita",
+        "no se me quita",
+        "no se quita",
+        "no se le baja",
+        "no le baja",
+        "no baja",
+        "no se detiene",
+        "no le ayuda",
+        "no ayuda",
+        "no funciona",
+        "no mejora",
+        "no ha mejorado",
+        "no importa",
+        "no solo",
+        "nada le ayuda",
+        "nada ayuda",
+        "no puede",
+        "no puedo",
+        "no aguanta",
+    ),
+    Language.ZH: (
+        "不停",
+        "不断",
+        "不止",
+        "止不住",
+        "不住",
+        "不知道",
+        "不确定",
+        "不知",
+        "不太清楚",
+        "不清楚",
+        "不管",
+        "不了",
+        "不退",
+        "不下",
+        "不见好",
+        "不管用",
+        "没用",
+        "不舒服",
+        "不行",
+    ),
+}
+_HISTORY_AFTER: dict[Language, tuple[str, ...]] = {
+    Language.EN: (
+        "last year",
+        "last month",
+        "years ago",
+        "year ago",
+        "months ago",
+        "in the past",
+        "as a kid",
+        "as a child",
+        "back in",
+    ),
+    Language.ES: ("el ano pasado", "hace anos", "hace meses", "hace 1 ano", "de nino", "de nina"),
+    Language.ZH: ("病史",),
+}
+_HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
+    Language.EN: ("history of", "hx of", "past history of"),
+    Language.ES: ("historia de", "historial de", "antecedentes de"),
+    Language.ZH: ("去年", "前年", "以前", "曾经", "几年前", "多年前", "上个月"),
+}
+
+
+def compile_phrase(phrase: str, lang: Language) -> Pattern:
+    """Compile one phrase in the pack syntax; raises PhraseError when malformed."""
+    elements: list[_Element] = []
+    if lang is Language.ZH:
+        for segment in phrase.split():
+            elements.append(_zh_element(segment))
+    else:
+        for raw in phrase.split():
+            elements.append(_latin_element(raw, lang))
+    if not elements:
+        raise PhraseError(f"empty phrase {phrase!r}")
+    if elements[0].gap or elements[0].optional:
+        raise PhraseError(f"phrase {phrase!r} must start with a word")
+    if elements[-1].gap:
+        raise PhraseError(f"phrase {phrase!r} must not end with '...'")
+    return Pattern(phrase, tuple(elements))
+
+
+def _latin_element(raw: str, lang: Language) -> _Element:
+    """Compile one space-separated word position."""
+    if raw == GAP:
+        return _Element(frozenset(), (), False, _LATIN_GAP)
+    optional = raw.endswith("?") and len(raw) > 1
+    body = raw[:-1] if optional else raw
+    words: set[str] = set()
+    prefixes: list[str] = []
+    for alt in body.split("|"):
+        if not alt:
+            raise PhraseError(f"empty alternative in {raw!r}")
+        prefix = alt.endswith("*")
+        text = alt[:-1] if prefix else alt
+        units = normalise(text, lang).units
+        if len(units) != 1:
+            raise PhraseError(f"alternative {alt!r} must be one word after normalisation")
+        if prefix:
+            prefixes.append(units[0])
+        else:
+            words.add(units[0])
+    return _Element(frozenset(words), tuple(prefixes), optional, 0)
+
+
+def _zh_element(segment: str) -> _Element:
+    """Compile one Chinese segment (alternative strings)."""
+    if segment == GAP:
+        return _Element(frozenset(), (), False, _ZH_GAP)
+    optional = segment.endswith("?") and len(segment) > 1
+    body = segment[:-1] if optional else segment
+    alts: set[str] = set()
+    for alt in body.split("|"):
+        text = normalise(alt, Language.ZH).text
+        if not text:
+            raise PhraseError(f"empty alternative in {segment!r}")
+        alts.add(text)
+    return _Element(frozenset(alts), (), optional, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    pattern: Pattern
+    concept: str
+    kind: Kind
+
+
+class PhraseIndex:
+    """All phrases of one language, indexed by their first word (or first character)."""
+
+    def __init__(self, lang: Language) -> None:
+        """Create an empty index for a language."""
+        self.lang = lang
+        self._exact: dict[str, list[_Entry]] = {}
+        self._prefix: dict[str, list[_Entry]] = {}
+        self._prefix_lengths: set[int] = set()
+        self._zh_lengths: set[int] = set()
+        for phrase in _PSEUDO_NEGATIONS[lang]:
+            self.add(phrase, "", Kind.PSEUDO)
+        for phrase in _HISTORY_AFTER[lang]:
+            self.add(phrase, "history_after", Kind.PSEUDO)
+        for phrase in _HISTORY_BEFORE[lang]:
+            self.add(phrase, "history_before", Kind.PSEUDO)
+
+    def add(self, phrase: str, concept: str, kind: Kind = Kind.CONCEPT) -> None:
+        """Compile and index a phrase."""
+        entry = _Entry(compile_phrase(phrase, self.lang), concept, kind)
+        first = entry.pattern.elements[0]
+        for word in first.words:
+            self._exact.setdefault(word, []).append(entry)
+            if self.lang is Language.ZH:
+                self._zh_lengths.add(len(word))
+        for prefix in first.prefixes:
+            self._prefix.setdefault(prefix, []).append(entry)
+            self._prefix_lengths.add(len(prefix))
+
+    def _candidates(self, units: Sequence[str] | str, i: int) -> Iterable[_Entry]:
+        """Entries whose first element can match at position i."""
+        if self.lang is Language.ZH:
+            text = units if isinstance(units, str) else "".join(units)
+            for length in self._zh_lengths:
+                yield from self._exact.get(text[i : i + length], ())
+            return
+        token = units[i]
+        yield from self._exact.get(token, ())
+        for length in self._prefix_lengths:
+            if length <= len(token):
+                yield from self._prefix.get(token[:length], ())
+
+    def scan(self, norm: NormalisedText) -> tuple[list[Match], list[Match], list[Match]]:
+        """All (concept, exclude, pseudo) matches in an utterance."""
+        units: Sequence[str] | str = norm.text if self.lang is Language.ZH else norm.units
+        concepts: list[Match] = []
+        excludes: list[Match] = []
+        pseudo: list[Match] = []
+        sink = {Kind.CONCEPT: concepts, Kind.EXCLUDE: excludes, Kind.PSEUDO: pseudo}
+        n = len(units)
+        for i in range(n):
+            if units[i] == BOUNDARY:
+                continue
+            for entry in self._candidates(units, i):
+                end = self._match(entry.pattern.elements, 0, units, i)
+                if end is None:
+                    continue
+                evidence = _evidence(units, i, end, self.lang)
+                sink[entry.kind].append(Match(entry.concept, i, end, evidence))
+        return concepts, excludes, pseudo
+
+    def _match(
+        self, elements: tuple[_Element, ...], k: int, units: Sequence[str] | str, i: int
+    ) -> int | None:
+        """End position when elements[k:] match at i (shortest), else None."""
+        if k == len(elements):
+            return i
+        element = elements[k]
+        n = len(units)
+        if element.gap:
+            j = i
+            for _ in range(element.gap + 1):
+                end = self._match(elements, k + 1, units, j)
+                if end is not None:
+                    return end
+                if j >= n or units[j] == BOUNDARY or self._blocks_gap(units, j):
+                    return None
+                j += 1
+            return None
+        for nxt in self._element_ends(element, units, i):
+            end = self._match(elements, k + 1, units, nxt)
+            if end is not None:
+                return end
+        if element.optional:
+            return self._match(elements, k + 1, units, i)
+        return None
+
+    def _blocks_gap(self, units: Sequence[str] | str, j: int) -> bool:
+        """Negations never sit silently inside a gap ("chest no pain" is not "chest pain")."""
+        unit = units[j]
+        if self.lang is Language.ZH:
+            return unit in "不没无未别"
+        return unit in _NEGATION_WORDS[self.lang]
+
+    def _element_ends(self, element: _Element, units: Sequence[str] | str, i: int) -> list[int]:
+        """Positions after element when it matches at i."""
+        if i >= len(units):
+            return []
+        if self.lang is Language.ZH:
+            assert isinstance(units, str)
+            return [i + len(w) for w in element.words if units.startswith(w, i)]
+        token = units[i]
+        if token in element.words or any(token.startswith(p) for p in element.prefixes):
+            return [i + 1]
+        return []
+
+
+def _evidence(units: Sequence[str] | str, start: int, end: int, lang: Language) -> str:
+    """The matched units as text."""
+    if lang is Language.ZH:
+        return "".join(units[start:end])
+    return " ".join(units[start:end])
+
+
+def find_concepts(index: PhraseIndex, norm: NormalisedText) -> list[Match]:
+    """Concept matches that are not vetoed, negated or historical."""
+    concepts, excludes, pseudo = index.scan(norm)
+    if not concepts:
+        return []
+    concepts = [m for m in concepts if not any(_overlaps(m, x) for x in excludes)]
+    negated = _negated(index.lang, norm, concepts, pseudo)
+    historical = _historical(index.lang, concepts, pseudo)
+    return [m for m in concepts if m not in negated and m not in historical]
+
+
+def _overlaps(a: Match, b: Match) -> bool:
+    """Whether two spans share a unit."""
+    return a.start < b.end and b.start < a.end
+
+
+def _negation_cues(
+    lang: Language, norm: NormalisedText, covered: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """(start, end) spans of negation words not inside a concept or pseudo-negation."""
+    cues: list[tuple[int, int]] = []
+
+    def free(s: int, e: int) -> bool:
+        return not any(cs <= s and e <= ce for cs, ce in covered)
+
+    if lang is Language.ZH:
+        text = norm.text
+        i = 0
+        while i < len(text):
+            cue = next((c for c in _ZH_NEGATIONS if text.startswith(c, i)), None)
+            if cue is None:
+                i += 1
+                continue
+            if free(i, i + len(cue)):
+                cues.append((i, i + len(cue)))
+            i += len(cue)
+        return cues
+    words = _NEGATION_WORDS[lang]
+    for i, token in enumerate(norm.units):
+        if token in words and free(i, i + 1):
+            cues.append((i, i + 1))
+    return cues
+
+
+def _negated(
+    lang: Language, norm: NormalisedText, concepts: list[Match], pseudo: list[Match]
+) -> set[Match]:
+    """Matches in the scope of a negation: the first concept right after the cue and its list."""
+    covered = [(m.start, m.end) for m in concepts] + [
+        (m.start, m.end) for m in pseudo if not m.concept
+    ]
+    cues = _negation_cues(lang, norm, covered)
+    if not cues:
+        return set()
+    units: Sequence[str] | str = norm.text if lang is Language.ZH else norm.units
+    window = 2 if lang is Language.ZH else 3
+    ordered = sorted(concepts, key=lambda m: (m.start, -m.end))
+    negated: set[Match] = set()
+    for _cue_start, cue_end in cues:
+        first = next((m for m in ordered if m.start >= cue_end), None)
+        if first is None or first.start - cue_end > window:
+            continue
+        if not _clear(units, cue_end, first.start, lang):
+            continue
+        scope_end = first.end
+        negated.add(first)
+        for m in ordered:
+            if m.start < cue_end or m in negated:
+                continue
+            if m.start < scope_end:
+                negated.add(m)
+                scope_end = max(scope_end, m.end)
+                continue
+            between = units[scope_end : m.start]
+            if between and all(u in _CHAIN[lang] or u in _NEGATION_WORDS[lang] for u in between):
+                negated.add(m)
+                scope_end = max(scope_end, m.end)
+                continue
+            if lang is Language.ZH and between and all(ch in "和或者也跟及没有" for ch in between):
+                negated.add(m)
+                scope_end = max(scope_end, m.end)
+                continue
+            break
+    return negated
+
+
+def _clear(units: Sequence[str] | str, start: int, end: int, lang: Language) -> bool:
+    """No sentence boundary or scope breaker between a cue and its concept."""
+    return all(not (unit == BOUNDARY or unit in _BREAKERS[lang]) for unit in units[start:end])
+
+
+def _historical(lang: Language, concepts: list[Match], pseudo: list[Match]) -> set[Match]:
+    """Matches framed as past history ("heart attack last year", "history of seizures")."""
+    marks = [m for m in pseudo if m.concept.startswith("history")]
+    if not marks:
+        return set()
+    reach = 4 if lang is Language.ZH else 3
+    out: set[Match] = set()
+    for m in concepts:
+        for mark in marks:
+            if mark.concept == "history_after" and 0 <= mark.start - m.end <= reach:
+                out.add(m)
+            if mark.concept == "history_before" and 0 <= m.start - mark.end <= reach:
+                out.add(m)
+    return out
+
+
+def build_index(lang: Language, concepts: Mapping[str, Iterable[str]]) -> PhraseIndex:
+    """Index concept phrases of one language (helper for tests)."""
+    index = PhraseIndex(lang)
+    for concept, phrases in concepts.items():
+        for phrase in phrases:
+            index.add(phrase, concept)
+    return index

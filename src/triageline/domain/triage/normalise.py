@@ -1,0 +1,239 @@
+"""Text normalisation for speech-recognition-style caller utterances (en, es, zh)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from triageline.domain.triage.numbers import words_to_numbers, zh_numerals_to_digits
+from triageline.domain.triage.types import Language
+
+BOUNDARY = "."
+"""Token standing for sentence punctuation; phrases never match across it."""
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+_FULLWIDTH = str.maketrans(
+    {
+        "，": ",",
+        "。": ".",
+        "！": "!",
+        "？": "?",
+        "；": ";",
+        "：": ":",
+        "、": ",",
+        "（": "(",
+        "）": ")",
+        "％": "%",
+        "／": "/",
+        "℃": "°c",
+        "℉": "°f",
+    }
+)
+_LATIN_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)*|[.,;:!?]|/|°")
+_ZH_NOISE = re.compile(r"[\s\"'“”《》【】\[\]()（）~～…—-]+")
+_ZH_BOUNDARY = re.compile(r"[,.;:!?]+")
+
+# Spoken and misspelt variants mapped to one canonical word (applied after lower-casing).
+_EN_SPELLING: dict[str, str] = {
+    "cannot": "cant",
+    "cheast": "chest",
+    "ches": "chest",
+    "brething": "breathing",
+    "breating": "breathing",
+    "breathin": "breathing",
+    "breahting": "breathing",
+    "breth": "breath",
+    "stomache": "stomach",
+    "stomachache": "stomach ache",
+    "tummyache": "tummy ache",
+    "bellyache": "belly ache",
+    "headach": "headache",
+    "hedache": "headache",
+    "diarrea": "diarrhea",
+    "diarhea": "diarrhea",
+    "diarrhoea": "diarrhea",
+    "diahrea": "diarrhea",
+    "seizer": "seizure",
+    "seizures": "seizure",
+    "seazure": "seizure",
+    "siezure": "seizure",
+    "seisure": "seizure",
+    "unconcious": "unconscious",
+    "unconsious": "unconscious",
+    "bleading": "bleeding",
+    "bleedin": "bleeding",
+    "temprature": "temperature",
+    "temperture": "temperature",
+    "tempature": "temperature",
+    "feaver": "fever",
+    "fevor": "fever",
+    "fiever": "fever",
+    "nausous": "nauseous",
+    "vomitting": "vomiting",
+    "vomming": "vomiting",
+    "throwin": "throwing",
+    "pregant": "pregnant",
+    "pregnet": "pregnant",
+    "pregnent": "pregnant",
+    "perscription": "prescription",
+    "prescripton": "prescription",
+    "precription": "prescription",
+    "apointment": "appointment",
+    "appoinment": "appointment",
+    "appointmnet": "appointment",
+    "appt": "appointment",
+    "inhailer": "inhaler",
+    "inhalor": "inhaler",
+    "alergic": "allergic",
+    "allergic": "allergic",
+    "alergy": "allergy",
+    "sucide": "suicide",
+    "suicde": "suicide",
+    "suacide": "suicide",
+    "sucidal": "suicidal",
+    "suicidle": "suicidal",
+    "doesnt": "doesnt",
+    "wont": "wont",
+    "ok": "okay",
+    "mins": "minutes",
+    "min": "minutes",
+    "hrs": "hours",
+    "hr": "hours",
+    "wks": "weeks",
+    "wk": "weeks",
+    "yrs": "years",
+    "yr": "years",
+    "mos": "months",
+    "mo": "months",
+    "degress": "degrees",
+    "farenheit": "fahrenheit",
+    "fahrenheight": "fahrenheit",
+    "xray": "x ray",
+    "mri": "mri",
+    "numbness": "numbness",
+    "numbnes": "numbness",
+    "dizzyness": "dizziness",
+    "dizzines": "dizziness",
+    "ambulence": "ambulance",
+    "insuline": "insulin",
+    "insurence": "insurance",
+    "tyleno": "tylenol",
+    "blood thinners": "blood thinner",
+}
+_ES_SPELLING: dict[str, str] = {
+    "fiebre": "fiebre",
+    "fievre": "fiebre",
+    "calentura": "calentura",
+    "respira": "respira",
+    "rrespirar": "respirar",
+    "bomito": "vomito",
+    "bomitos": "vomitos",
+    "vomitando": "vomitando",
+    "bomitando": "vomitando",
+    "convulcion": "convulsion",
+    "convulciones": "convulsiones",
+    "combulsion": "convulsion",
+    "ataques": "ataque",
+    "embarasada": "embarazada",
+    "enbarazada": "embarazada",
+    "embarazo": "embarazo",
+    "enbarazo": "embarazo",
+    "sangrado": "sangrado",
+    "sangra": "sangra",
+    "receta": "receta",
+    "resetas": "recetas",
+    "reseta": "receta",
+    "medisina": "medicina",
+    "medicamento": "medicamento",
+    "cita": "cita",
+    "sita": "cita",
+    "seguro": "seguro",
+    "minutos": "minutos",
+    "mins": "minutos",
+    "hrs": "horas",
+    "pecho": "pecho",
+    "corazon": "corazon",
+    "inconciente": "inconsciente",
+    "inconsiente": "inconsciente",
+    "insulina": "insulina",
+    "ke": "que",
+    "xq": "porque",
+    "q": "que",
+    "tmb": "tambien",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedText:
+    """An utterance reduced to comparable units: word tokens (en/es) or characters (zh)."""
+
+    lang: Language
+    units: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The units joined back into a string (spaces between words; none for zh)."""
+        joiner = "" if self.lang is Language.ZH else " "
+        return joiner.join(self.units)
+
+
+def fold(text: str) -> str:
+    """Lower-case, unify apostrophes and full-width punctuation, strip Latin accents."""
+    text = unicodedata.normalize("NFKC", text).translate(_FULLWIDTH).lower()
+    text = text.translate(_APOSTROPHES)
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(ch for ch in decomposed if not _is_latin_mark(ch))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def _is_latin_mark(ch: str) -> bool:
+    """True for combining accents (they only decorate Latin letters in our languages)."""
+    return unicodedata.category(ch) == "Mn"
+
+
+def latin_tokens(text: str, lang: Language) -> list[str]:
+    """Split folded text into word tokens, spell-correcting and collapsing contractions."""
+    spelling = _ES_SPELLING if lang is Language.ES else _EN_SPELLING
+    out: list[str] = []
+    for raw in _LATIN_TOKEN.findall(text):
+        if raw in ",.;:!?":
+            if out and out[-1] != BOUNDARY:
+                out.append(BOUNDARY)
+            continue
+        word = raw.replace("'", "")
+        word = spelling.get(word, word)
+        out.extend(word.split())
+    if lang is Language.EN:
+        out = _join_can_not(out)
+    return out
+
+
+def _join_can_not(tokens: list[str]) -> list[str]:
+    """Turn the spoken 'can not' into the single word 'cant'."""
+    out: list[str] = []
+    for word in tokens:
+        if word == "not" and out and out[-1] == "can":
+            out[-1] = "cant"
+            continue
+        out.append(word)
+    return out
+
+
+def normalise(text: str, lang: Language) -> NormalisedText:
+    """Normalise an utterance (or a protocol phrase) for matching in the given language."""
+    folded = fold(text)
+    if lang is Language.ZH:
+        return NormalisedText(lang, tuple(_zh_units(folded)))
+    tokens = words_to_numbers(latin_tokens(folded, lang), lang)
+    while tokens and tokens[-1] == BOUNDARY:
+        tokens.pop()
+    return NormalisedText(lang, tuple(tokens))
+
+
+def _zh_units(folded: str) -> str:
+    """Chinese is matched character by character; Latin words stay as lower-case letters."""
+    text = _ZH_NOISE.sub("", folded)
+    text = _ZH_BOUNDARY.sub(BOUNDARY, text)
+    text = zh_numerals_to_digits(text)
+    return text.strip(BOUNDARY)

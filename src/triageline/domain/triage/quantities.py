@@ -1,0 +1,493 @@
+"""Numbers with units in an utterance: temperature, age, pregnancy weeks, pressure, duration."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from triageline.domain.triage.normalise import NormalisedText
+from triageline.domain.triage.types import Language
+
+_NUM = re.compile(r"^\d+(?:\.\d+)?$")
+_DEGREE = frozenset(
+    [
+        "degrees",
+        "degree",
+        "grados",
+        "grado",
+        "°",
+        "f",
+        "c",
+        "fahrenheit",
+        "celsius",
+        "centigrados",
+        "centigrado",
+    ]
+)
+_CELSIUS = frozenset(["c", "celsius", "centigrados", "centigrado"])
+_FAHRENHEIT = frozenset(("f", "fahrenheit"))
+_TEMP_CONTEXT = frozenset(
+    [
+        "fever",
+        "temp",
+        "temperature",
+        "temperatures",
+        "febrile",
+        "thermometer",
+        "fiebre",
+        "calentura",
+        "temperatura",
+        "termometro",
+        "reads",
+        "read",
+        "running",
+    ]
+)
+_NOT_TEMP_AFTER = frozenset(
+    [
+        "weeks",
+        "week",
+        "months",
+        "month",
+        "years",
+        "year",
+        "days",
+        "day",
+        "hours",
+        "hour",
+        "minutes",
+        "minute",
+        "over",
+        "sobre",
+        "/",
+        "pounds",
+        "lbs",
+        "mg",
+        "ml",
+        "percent",
+        "semanas",
+        "semana",
+        "meses",
+        "mes",
+        "anos",
+        "ano",
+        "dias",
+        "dia",
+        "horas",
+        "hora",
+        "minutos",
+        "minuto",
+        "libras",
+        "kilos",
+        "old",
+        "times",
+        "veces",
+        "pills",
+        "pastillas",
+        "tablets",
+        "units",
+        "unidades",
+    ]
+)
+_AGE_UNITS: dict[str, float] = {
+    "day": 1,
+    "days": 1,
+    "dia": 1,
+    "dias": 1,
+    "week": 7,
+    "weeks": 7,
+    "semana": 7,
+    "semanas": 7,
+    "month": 30.4,
+    "months": 30.4,
+    "mes": 30.4,
+    "meses": 30.4,
+    "year": 365,
+    "years": 365,
+    "ano": 365,
+    "anos": 365,
+}
+_DURATION_UNITS: dict[str, float] = {
+    "minute": 1,
+    "minutes": 1,
+    "minuto": 1,
+    "minutos": 1,
+    "hour": 60,
+    "hours": 60,
+    "hora": 60,
+    "horas": 60,
+    "day": 1440,
+    "days": 1440,
+    "dia": 1440,
+    "dias": 1440,
+    "second": 1 / 60,
+    "seconds": 1 / 60,
+    "segundos": 1 / 60,
+}
+_CHILD_WORDS = frozenset(
+    [
+        "baby",
+        "babys",
+        "infant",
+        "newborn",
+        "son",
+        "daughter",
+        "kid",
+        "child",
+        "grandson",
+        "granddaughter",
+        "boy",
+        "girl",
+        "bebe",
+        "bebes",
+        "bebita",
+        "bebito",
+        "nino",
+        "nina",
+        "hijo",
+        "hija",
+        "nieto",
+        "nieta",
+        "nene",
+        "nena",
+        "criatura",
+        "nenito",
+        "nenita",
+        "recien",
+    ]
+)
+_PREGNANCY_WORDS = frozenset(
+    [
+        "pregnant",
+        "pregnancy",
+        "along",
+        "gestation",
+        "embarazada",
+        "embarazo",
+        "gestacion",
+        "encinta",
+    ]
+)
+_ARTICLE_ONE = frozenset(("a", "an", "un", "una"))
+_MORE_THAN = frozenset(("over", "than", "mas", "more"))
+_AGO = frozenset(("ago",))
+_SINCE = frozenset(("hace",))
+_PRESSURE_WORDS = frozenset(["pressure", "bp", "presion", "tension"])
+
+
+@dataclass(frozen=True, slots=True)
+class Quantities:
+    """Facts read from the text; None when not said."""
+
+    temperature_f: float | None = None
+    age_days: float | None = None
+    pregnancy_weeks: float | None = None
+    bp_systolic: float | None = None
+    bp_diastolic: float | None = None
+    duration_minutes: float | None = None
+    evidence: dict[str, str] = field(default_factory=dict)
+
+    def facts(self) -> dict[str, float]:
+        """The facts that were said, keyed by fact name."""
+        out: dict[str, float] = {}
+        for name in (
+            "temperature_f",
+            "age_days",
+            "pregnancy_weeks",
+            "bp_systolic",
+            "bp_diastolic",
+            "duration_minutes",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+
+def to_fahrenheit(value: float, unit: str | None) -> float | None:
+    """A thermometer reading in °F, guessing the scale from the value when unsaid."""
+    if unit == "c" or (unit is None and 34.0 <= value <= 43.5):
+        return round(value * 9 / 5 + 32, 1)
+    if unit == "f" or (unit is None and 93.0 <= value <= 110.0):
+        return value
+    return None
+
+
+def extract(norm: NormalisedText) -> Quantities:
+    """Read temperature, age, pregnancy weeks, blood pressure and duration from an utterance."""
+    if norm.lang is Language.ZH:
+        return _extract_zh(norm.text)
+    return _extract_latin(norm.units)
+
+
+def _num(token: str) -> float | None:
+    """A token's numeric value, if it is a number."""
+    return float(token) if _NUM.match(token) else None
+
+
+def _extract_latin(tokens: tuple[str, ...]) -> Quantities:
+    """Quantities from English or Spanish tokens."""
+    temps: list[float] = []
+    ages: list[float] = []
+    weeks: list[float] = []
+    durations: list[float] = []
+    systolic: float | None = None
+    diastolic: float | None = None
+    evidence: dict[str, str] = {}
+    n = len(tokens)
+    has_child = any(t in _CHILD_WORDS for t in tokens)
+    for i, token in enumerate(tokens):
+        value = _num(token)
+        if value is None and token in _ARTICLE_ONE and i + 1 < n and tokens[i + 1] in _AGE_UNITS:
+            value = 1.0
+        if value is None:
+            continue
+        nxt = tokens[i + 1] if i + 1 < n else ""
+        after = tokens[i + 1 : i + 5]
+        before = tokens[max(0, i - 4) : i]
+        # Blood pressure: "196 over 121", "196 / 121", "190 sobre 120".
+        if nxt in {"over", "/", "sobre", "slash"} and i + 2 < n:
+            low = _num(tokens[i + 2])
+            if low is not None and 60 <= value <= 300 and 30 <= low <= 200:
+                systolic = max(systolic or 0, value)
+                diastolic = max(diastolic or 0, low)
+                evidence["bp"] = f"{token} {nxt} {tokens[i + 2]}"
+                continue
+        if (
+            any(w in _PRESSURE_WORDS for w in before)
+            and 90 <= value <= 300
+            and nxt not in _AGE_UNITS
+        ):
+            systolic = max(systolic or 0, value)
+            evidence.setdefault("bp", " ".join((*before[-1:], token)))
+            continue
+        if nxt in _AGE_UNITS or (nxt in {"and", "y"} and after[1:2] and after[1] in _AGE_UNITS):
+            unit_token = nxt if nxt in _AGE_UNITS else after[1]
+            rest = tokens[i + 2 : i + 6]
+            pregnant_ctx = any(w in _PREGNANCY_WORDS for w in tokens[max(0, i - 4) : i + 6])
+            aged = (
+                bool(rest)
+                and rest[0] in {"old", "olds", "de"}
+                and (
+                    rest[0] != "de"
+                    or (
+                        len(rest) > 1 and rest[1] in {"nacido", "nacida", "vida", "edad", "nacidos"}
+                    )
+                )
+            )
+            baby_before = any(w in _CHILD_WORDS for w in before)
+            spell = bool(before) and before[-1] in {
+                "for",
+                "por",
+                "durante",
+                "since",
+                "desde",
+                "past",
+                "last",
+            }
+            if spell:
+                aged = baby_before = False
+            if (
+                aged
+                or (baby_before and not pregnant_ctx)
+                or (
+                    has_child
+                    and not pregnant_ctx
+                    and not spell
+                    and unit_token not in _DURATION_UNITS
+                )
+            ):
+                ages.append(value * _AGE_UNITS[unit_token])
+                evidence.setdefault("age", f"{token} {unit_token}")
+                continue
+            if pregnant_ctx and unit_token in {"week", "weeks", "semana", "semanas"}:
+                weeks.append(value)
+                evidence.setdefault("pregnancy_weeks", f"{token} {unit_token}")
+                continue
+            if pregnant_ctx and unit_token in {"month", "months", "mes", "meses"}:
+                weeks.append(round(value * 4.33, 1))
+                evidence.setdefault("pregnancy_weeks", f"{token} {unit_token}")
+                continue
+        if nxt in _DURATION_UNITS:
+            ago = any(w in _AGO for w in after[1:3]) or any(w in _SINCE for w in before[-2:])
+            if not ago:
+                minutes = value * _DURATION_UNITS[nxt]
+                if before and before[-1] in _MORE_THAN:
+                    minutes += 1 if nxt.startswith("minut") else 0.5 * _DURATION_UNITS[nxt]
+                durations.append(minutes)
+                evidence.setdefault("duration", f"{token} {nxt}")
+            continue
+        if nxt in _NOT_TEMP_AFTER:
+            continue
+        unit: str | None = None
+        if nxt in _DEGREE:
+            unit_word = (
+                nxt
+                if nxt not in {"degrees", "degree", "grados", "grado", "°"}
+                else (tokens[i + 2] if i + 2 < n else "")
+            )
+            unit = "c" if unit_word in _CELSIUS else "f" if unit_word in _FAHRENHEIT else None
+        elif not any(w in _TEMP_CONTEXT for w in before) and nxt not in {"fever", "fiebre"}:
+            continue
+        fahrenheit = to_fahrenheit(value, unit)
+        if fahrenheit is not None:
+            temps.append(fahrenheit)
+            evidence.setdefault("temperature", token if unit is None else f"{token} {nxt}")
+    for i, token in enumerate(tokens):
+        if token in {"newborn", "newborns"} or tokens[i : i + 2] in (
+            ("recien", "nacido"),
+            ("recien", "nacida"),
+            ("new", "born"),
+        ):
+            ages.append(14.0)
+            evidence.setdefault("age", token)
+    durations.extend(_named_durations(tokens, evidence))
+    return Quantities(
+        temperature_f=max(temps) if temps else None,
+        age_days=min(ages) if ages else None,
+        pregnancy_weeks=max(weeks) if weeks else None,
+        bp_systolic=systolic,
+        bp_diastolic=diastolic,
+        duration_minutes=max(durations) if durations else None,
+        evidence=evidence,
+    )
+
+
+_NAMED_DURATIONS: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("all", "day"), 720),
+    (("whole", "day"), 720),
+    (("since", "yesterday"), 1440),
+    (("since", "last", "night"), 720),
+    (("since", "this", "morning"), 480),
+    (("all", "night"), 480),
+    (("todo", "el", "dia"), 720),
+    (("desde", "ayer"), 1440),
+    (("desde", "anoche"), 720),
+    (("desde", "la", "manana"), 480),
+    (("toda", "la", "noche"), 480),
+    (("half", "an", "hour"), 30),
+    (("media", "hora"), 30),
+)
+
+
+def _named_durations(tokens: tuple[str, ...], evidence: dict[str, str]) -> list[float]:
+    """Durations said without a number ("all day", "desde ayer")."""
+    out: list[float] = []
+    for words, minutes in _NAMED_DURATIONS:
+        k = len(words)
+        for i in range(len(tokens) - k + 1):
+            if tokens[i : i + k] == words:
+                out.append(minutes)
+                evidence.setdefault("duration", " ".join(words))
+                break
+    return out
+
+
+_ZH_NUM = r"(\d+(?:\.\d+)?)"
+_ZH_TEMP = (
+    re.compile(_ZH_NUM + r"度(\d)(?!\d)"),
+    re.compile(_ZH_NUM + r"(?:度|°c|°)"),
+    re.compile(r"(?:体温|温度|发烧|发热|烧到|烧了|量了|高烧|低烧)[^\d]{0,3}" + _ZH_NUM),
+)
+_ZH_AGE = (
+    re.compile(
+        _ZH_NUM + r"(?:个)?(月|周|星期|礼拜|天|岁)(?:大|的(?:宝宝|孩子|婴儿|小孩|儿子|女儿|宝))"
+    ),
+    re.compile(r"(?:出生|生下来|刚生)(?:才)?" + _ZH_NUM + r"(?:个)?(月|周|星期|天)"),
+    re.compile(
+        r"(?:宝宝|孩子|婴儿|小孩|儿子|女儿|孙子|孙女|新生儿)(?:才|刚|今年)?"
+        + _ZH_NUM
+        + r"(?:个)?(月|周|星期|天|岁)"
+    ),
+    re.compile(_ZH_NUM + r"岁"),
+)
+_ZH_AGE_UNITS = {"月": 30.4, "周": 7, "星期": 7, "礼拜": 7, "天": 1, "岁": 365}
+_ZH_PREGNANCY = (
+    re.compile(r"(?:怀孕|孕|怀了|身孕)(?:了|已经|快|到)?" + _ZH_NUM + r"(?:个)?(周|星期|月)"),
+    re.compile(_ZH_NUM + r"(?:个)?(周|星期|月)的(?:身孕|孕)"),
+)
+_ZH_BP = (
+    re.compile(_ZH_NUM + r"/" + _ZH_NUM),
+    re.compile(r"高压" + _ZH_NUM + r".{0,2}低压" + _ZH_NUM),
+    re.compile(_ZH_NUM + r"(?:比|到)" + _ZH_NUM),
+)
+_ZH_SYSTOLIC = re.compile(r"(?:血压|高压)[^\d]{0,3}" + _ZH_NUM)
+_ZH_DURATION = re.compile(
+    r"(?:超过|多于)?" + _ZH_NUM + r"(?:多)?(?:个)?(分钟|分|小时|钟头|天)(?!前|以前|之前)"
+)
+_ZH_DURATION_UNITS = {"分钟": 1, "分": 1, "小时": 60, "钟头": 60, "天": 1440}
+_ZH_NAMED_DURATIONS = (
+    ("一整天", 720),
+    ("从昨天", 1440),
+    ("昨天到现在", 1440),
+    ("一晚上", 480),
+    ("半小时", 30),
+    ("半个小时", 30),
+)
+
+
+def _extract_zh(text: str) -> Quantities:
+    """Quantities from normalised Chinese (numerals already converted to digits)."""
+    evidence: dict[str, str] = {}
+    temps: list[float] = []
+    for k, pattern in enumerate(_ZH_TEMP):
+        for m in pattern.finditer(text):
+            value = float(m.group(1))
+            if k == 0:
+                value = float(f"{m.group(1).split('.')[0]}.{m.group(2)}")
+            unit = "c" if "°c" in m.group(0) else None
+            if "华氏" in text:
+                unit = "f"
+            fahrenheit = to_fahrenheit(value, unit)
+            if fahrenheit is not None:
+                temps.append(fahrenheit)
+                evidence.setdefault("temperature", m.group(0))
+    ages: list[float] = []
+    for pattern in _ZH_AGE:
+        for m in pattern.finditer(text):
+            unit = m.group(2) if m.lastindex and m.lastindex >= 2 else "岁"
+            ages.append(float(m.group(1)) * _ZH_AGE_UNITS[unit])
+            evidence.setdefault("age", m.group(0))
+    if any(w in text for w in ("新生儿", "刚出生", "刚生的", "出生没几天")):
+        ages.append(14.0)
+        evidence.setdefault("age", "新生儿")
+    weeks: list[float] = []
+    for pattern in _ZH_PREGNANCY:
+        for m in pattern.finditer(text):
+            value = float(m.group(1))
+            weeks.append(round(value * 4.33, 1) if m.group(2) == "月" else value)
+            evidence.setdefault("pregnancy_weeks", m.group(0))
+    systolic: float | None = None
+    diastolic: float | None = None
+    for pattern in _ZH_BP:
+        for m in pattern.finditer(text):
+            high, low = float(m.group(1)), float(m.group(2))
+            if 60 <= high <= 300 and 30 <= low <= 200:
+                systolic, diastolic = max(systolic or 0, high), max(diastolic or 0, low)
+                evidence.setdefault("bp", m.group(0))
+    if systolic is None:
+        for m in _ZH_SYSTOLIC.finditer(text):
+            value = float(m.group(1))
+            if 90 <= value <= 300:
+                systolic = value
+                evidence.setdefault("bp", m.group(0))
+    durations: list[float] = []
+    for m in _ZH_DURATION.finditer(text):
+        minutes = float(m.group(1)) * _ZH_DURATION_UNITS[m.group(2)]
+        if m.group(0).startswith(("超过", "多于")) or "多" in m.group(0):
+            minutes += 1
+        durations.append(minutes)
+        evidence.setdefault("duration", m.group(0))
+    for word, minutes in _ZH_NAMED_DURATIONS:
+        if word in text:
+            durations.append(minutes)
+            evidence.setdefault("duration", word)
+    return Quantities(
+        temperature_f=max(temps) if temps else None,
+        age_days=min(ages) if ages else None,
+        pregnancy_weeks=max(weeks) if weeks else None,
+        bp_systolic=systolic,
+        bp_diastolic=diastolic,
+        duration_minutes=max(durations) if durations else None,
+        evidence=evidence,
+    )
