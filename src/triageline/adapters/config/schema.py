@@ -18,6 +18,9 @@ import phonenumbers
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from triageline.adapters.config.appointments_section import (
+    AppointmentsSection as BookingAppointmentsSection,
+)
 from triageline.adapters.config.escalation_section import EscalationSection
 from triageline.adapters.config.holiday_calendar import known_holiday_names
 from triageline.adapters.config.oncall_section import OnCallSection
@@ -398,7 +401,7 @@ class PracticeConfig(_Section):
     triage: TriageSection | None = None
     on_call: OnCallSection | None = None
     escalation: EscalationSection | None = None
-    appointments: AppointmentsSection | None = None
+    appointments: BookingAppointmentsSection | None = None
 
 
 Issue = tuple[str, str]
