@@ -978,6 +978,11 @@ _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
 # ---------------------------------------------------------------- prompts
 
 
+def _join(lang: Language, *sentences: str) -> str:
+    """Sentences run together as the language writes them (no spaces in Chinese)."""
+    return ("" if lang is Language.ZH else " ").join(sentences)
+
+
 def _ask(
     state: DialogueState,
     ctx: DialogueContext,
@@ -1011,7 +1016,7 @@ def _ask(
     if phase in (Phase.CONFIRM_REASON, Phase.EMERGENCY_CONFIRM):
         heard = line(P.CONFIRM_HEARD, text=state.unconfirmed or "")
         return Ask(
-            f"{heard} {line(P.YES_NO_HINT)}",
+            _join(lang, heard, line(P.YES_NO_HINT)),
             lang,
             Expect.BOTH,
             hints=yes_no,
@@ -1071,7 +1076,7 @@ def _ask(
         number = state.details.callback_number or ""
         confirm = line(P.CONFIRM_CALLBACK, digits=read_back(number))
         return Ask(
-            f"{confirm} {line(P.CALLBACK_ALT_HINT)}",
+            _join(lang, confirm, line(P.CALLBACK_ALT_HINT)),
             lang,
             Expect.BOTH,
             hints=yes_no,
