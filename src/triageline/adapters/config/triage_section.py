@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from triageline.domain.triage.matcher import PhraseError, compile_phrase
-from triageline.domain.triage.pack import ProtocolPack, Rule
+from triageline.domain.triage.pack import PracticeProtocols, ProtocolPack, Rule
 from triageline.domain.triage.types import Language, TriageLevel
 
 _DEFAULT_PACKS = ["adult", "pediatric", "obstetric", "behavioral"]
@@ -109,12 +108,14 @@ class TriageSection(BaseModel):
                 )
         return self
 
+    def to_domain(self) -> PracticeProtocols:
+        """The section as the domain's PracticeProtocols (used by the engine builder)."""
+        return PracticeProtocols(
+            packs=tuple(self.packs),
+            red_flags=tuple(flag.to_rule() for flag in self.red_flags),
+            raise_levels={k: TriageLevel(v) for k, v in self.raise_levels.items()},
+        )
+
     def extra_rules(self, packs: list[ProtocolPack]) -> list[Rule]:
         """Practice rules for the engine: red flags and raised copies of built-in rules."""
-        builtin = {rule.id: rule for pack in packs for rule in pack.rules}
-        rules = [flag.to_rule() for flag in self.red_flags]
-        flagged = {rule.id for rule in rules}
-        for rule_id, level in self.raise_levels.items():
-            if rule_id in builtin and rule_id not in flagged:
-                rules.append(replace(builtin[rule_id], level=TriageLevel(level)))
-        return rules
+        return self.to_domain().extra_rules(packs)

@@ -18,6 +18,7 @@ from triageline.domain.triage.pack import (
     Concept,
     IfMissing,
     IntentRule,
+    PracticeProtocols,
     ProtocolPack,
     Qualifier,
     Question,
@@ -91,13 +92,14 @@ def load_packs(
 
 
 def build_engine(
-    section: TriageSection | None = None, directory: Path | None = None
+    section: TriageSection | PracticeProtocols | None = None, directory: Path | None = None
 ) -> TriageEngine:
     """A TriageEngine for a practice's triage section (default packs when None)."""
     if section is None:
         return _default_engine(directory)
-    packs = load_packs(section.packs, directory)
-    return TriageEngine(packs, section.extra_rules(packs))
+    protocols = section if isinstance(section, PracticeProtocols) else section.to_domain()
+    packs = load_packs(protocols.packs, directory)
+    return TriageEngine(packs, protocols.extra_rules(packs))
 
 
 @lru_cache(maxsize=4)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from triageline.domain.triage.types import Intent, Language, TriageLevel
@@ -152,3 +152,23 @@ class ProtocolPack:
     intents: tuple[IntentRule, ...] = ()
     instructions: Mapping[TriageLevel, Mapping[Language, str]] = field(default_factory=dict)
     crisis_instruction: Mapping[Language, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeProtocols:
+    """A practice's protocol choices: selected packs, added red flags, raised rule levels."""
+
+    packs: tuple[str, ...]
+    red_flags: tuple[Rule, ...] = ()
+    raise_levels: Mapping[str, TriageLevel] = field(default_factory=dict)
+
+    def extra_rules(self, packs: tuple[ProtocolPack, ...] | list[ProtocolPack]) -> list[Rule]:
+        """Rules the engine adds: red flags, then raised copies of built-in rules."""
+        builtin = {rule.id: rule for pack in packs for rule in pack.rules}
+        rules = list(self.red_flags)
+        flagged = {rule.id for rule in rules}
+        for rule_id, level in self.raise_levels.items():
+            base = builtin.get(rule_id)
+            if base is not None and rule_id not in flagged:
+                rules.append(replace(base, level=level))
+        return rules

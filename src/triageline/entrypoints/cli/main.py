@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from triageline.entrypoints.cli import config_cmd, hours_cmd, serve_cmd
+from triageline.entrypoints.cli import config_cmd, hours_cmd, serve_cmd, triage_cmd
 from triageline.entrypoints.cli.audit_cmd import app as audit_app
 from triageline.entrypoints.cli.db_cmd import app as db_app
 from triageline.entrypoints.cli.demo_cmd import app as demo_app
@@ -31,6 +31,8 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(config_cmd.app, name="config")
 app.command("hours")(hours_cmd.hours)
 app.add_typer(oncall_app, name="oncall")
+app.command("classify")(triage_cmd.classify)
+app.command("eval")(triage_cmd.evaluate)
 
 
 def run() -> None:
