@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 from booking_builders import make_patient, make_request, ny
+from fhir_loopback import LoopbackFhir
 
-from conftest import LoopbackFhir
 from triageline.adapters.scheduling.core import NOT_VERIFIED
 from triageline.adapters.scheduling.fhir import READ_ONLY, FhirScheduler
 from triageline.adapters.scheduling.fhir_mapping import FhirResourceError, validate
