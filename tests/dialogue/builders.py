@@ -27,6 +27,7 @@ from triageline.domain.dialogue import (
     SituationTime,
     TimerFired,
     TransferNumbers,
+    TriageFn,
     default_handling,
     step,
 )
@@ -180,7 +181,7 @@ FAQ_HOURS_ANSWER = {
 def make_context(
     *,
     coverage: CoverageMode = CoverageMode.AFTER_HOURS,
-    triage: FakeTriage | None = None,
+    triage: TriageFn | None = None,
     recording: bool = False,
     handling: Mapping[tuple[SituationTime, TriageLevel], Handling] | None = None,
     transfers: TransferNumbers | None = None,

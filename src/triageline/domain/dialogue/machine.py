@@ -503,10 +503,9 @@ def _emergency(
     confirmed: bool,
 ) -> tuple[DialogueState, list[Action]]:
     # Safety invariant 2: the 911 instruction is the very first action.
+    # The pack's own instruction is not spoken: it is worded for one particular offer ("stay on
+    # the line"), while what follows here is the practice's configured handling.
     out.say(P.EMERGENCY_911)
-    instruction = result.instruction.get(state.language)
-    if instruction and instruction != out.line(P.EMERGENCY_911):
-        out.say_raw(instruction)
     rules = ",".join(summary.rule_ids) or "-"
     out.add(
         AuditNote(
