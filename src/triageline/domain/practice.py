@@ -9,6 +9,7 @@ from enum import IntEnum, StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from triageline.domain.booking import BookingCatalog
 from triageline.domain.oncall import OnCallSchedule
 from triageline.domain.paging import EscalationPolicy
 from triageline.domain.triage.types import Intent, Language, TriageLevel
@@ -444,7 +445,7 @@ class Practice:
     triage: object | None = None
     on_call: OnCallSchedule | None = None
     escalation: EscalationPolicy | None = None
-    appointments: object | None = None
+    appointments: BookingCatalog | None = None
 
     @property
     def default_language(self) -> Language:

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from triageline.adapters.config.appointments_section import FullDayClosures
 from triageline.adapters.config.holiday_calendar import PackageHolidayCalendar
 from triageline.adapters.config.schema import (
     CLOSED,
@@ -26,6 +27,7 @@ from triageline.adapters.config.schema import (
     SituationHandlingConfig,
     cross_field_issues,
 )
+from triageline.domain.booking import BookingCatalog
 from triageline.domain.oncall import OnCallSchedule
 from triageline.domain.paging import EscalationPolicy
 from triageline.domain.practice import (
@@ -228,6 +230,19 @@ def _escalation(config: PracticeConfig, source_name: str) -> EscalationPolicy | 
         return config.escalation.to_domain()
     except ValueError as exc:
         raise ConfigError([ConfigIssue(source_name, "escalation", str(exc))]) from exc
+
+
+def _appointments(
+    config: PracticeConfig, calendar: PackageHolidayCalendar, source_name: str
+) -> BookingCatalog | None:
+    """The booking catalog, with provider names, languages spoken and the practice's holidays."""
+    if config.appointments is None:
+        return None
+    providers = {p.id: (p.name, frozenset(p.languages)) for p in config.providers}
+    try:
+        return config.appointments.to_domain(config.timezone, providers, FullDayClosures(calendar))
+    except ValueError as exc:
+        raise ConfigError([ConfigIssue(source_name, "appointments", str(exc))]) from exc
 
 
 def config_from_mapping(data: object, source_name: str) -> PracticeConfig:
@@ -443,5 +458,5 @@ def to_practice(
         triage=_section_domain(config.triage),
         on_call=_on_call(config, base_dir, source_name),
         escalation=_escalation(config, source_name),
-        appointments=_section_domain(config.appointments),
+        appointments=_appointments(config, calendar, source_name),
     )

@@ -372,10 +372,6 @@ class RoutingConfig(_Section):
     intents: dict[Intent, Identifier] = {}
 
 
-class AppointmentsSection(_Section):
-    """The `appointments` section (appointment types); filled in by the booking work."""
-
-
 class PracticeConfig(_Section):
     """A whole practice configuration file."""
 
@@ -560,6 +556,13 @@ def _section_reference_issues(config: PracticeConfig) -> list[Issue]:
         found += config.on_call.unknown_people(known)
     if config.escalation is not None:
         found += config.escalation.unknown_people(known)
+    if config.appointments is not None:
+        providers = {p.id for p in config.providers}
+        locations = {loc.id for loc in config.locations}
+        for pid in sorted(config.appointments.provider_ids() - providers):
+            found.append(("appointments", f"no provider {_quoted(pid)}"))
+        for lid in sorted(config.appointments.location_ids() - locations):
+            found.append(("appointments", f"no location {_quoted(lid)}"))
     return [(re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", path), reason) for path, reason in found]
 
 
