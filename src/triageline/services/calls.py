@@ -9,6 +9,7 @@ Pages are opened after the commit through the paging port (idempotent on the mes
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -260,6 +261,30 @@ class CallService:
             uow.commit()
         self._open_pages(call, effects, now)
         return True
+
+    def sms_thread(
+        self, practice_id: str, from_number: str, window: timedelta, step_key: str
+    ) -> str:
+        """The conversation id for a text from ``from_number``.
+
+        The thread that already saw ``step_key`` (a retry), else the number's open thread
+        started within ``window``, else a new thread id.
+        """
+        now = self._clock.now()
+        digest = hashlib.sha256(f"{practice_id}:{from_number}".encode()).hexdigest()[:24]
+        with self._uow_factory() as uow:
+            recent = [
+                c
+                for c in uow.calls.list_for_practice(practice_id, since=now - window, limit=1000)
+                if c.channel is Channel.SMS and c.external_id.startswith(f"{digest}:")
+            ]
+            for call in recent:
+                if uow.steps.get(call.id, step_key) is not None:
+                    return call.external_id
+        for call in recent:
+            if call.ended_at is None:
+                return call.external_id
+        return f"{digest}:{int(now.timestamp() * 1000)}"
 
     def transcript(
         self, call_id: str

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from triageline import __version__
 from triageline.bootstrap import Container, build_container
-from triageline.entrypoints.web import fhir_api, operations
+from triageline.entrypoints.web import calls_app, fhir_api, operations
 from triageline.settings import Settings
 
 
@@ -19,6 +19,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         description="Medical office answering service: webhooks, chat, portal and JSON API.",
     )
     operations.install(app, container)
+    calls_app.install(app, container)
 
     app.include_router(fhir_api.router, prefix="/fhir/R4")
     return app
