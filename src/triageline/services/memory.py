@@ -17,6 +17,13 @@ from triageline.domain.audit import GENESIS_HASH, AuditEntry, AuditEvent, ChainB
 from triageline.domain.audit import verify_chain as verify_events
 from triageline.domain.messages import Message, MessageStatus
 from triageline.domain.records import CallRecord, Channel, ConfigVersion, PracticeRecord, Turn
+from triageline.services.memory_paging import (
+    MemoryAckLinkNonces,
+    MemoryNotificationOutbox,
+    MemoryPageRepository,
+    MemoryTimerRepository,
+    PagingTables,
+)
 from triageline.services.ports import UnitOfWork
 
 
@@ -30,6 +37,7 @@ class MemoryState:
     turns: dict[tuple[str, int], Turn] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
+    paging: PagingTables = field(default_factory=PagingTables)
 
     def copy(self) -> MemoryState:
         """A copy that can be edited without touching this one (records are immutable)."""
@@ -40,6 +48,7 @@ class MemoryState:
             turns=dict(self.turns),
             messages=dict(self.messages),
             audit=list(self.audit),
+            paging=self.paging.copy(),
         )
 
 
@@ -272,6 +281,10 @@ class MemoryUnitOfWork:
     turns: MemoryTurnRepository
     messages: MemoryMessageRepository
     audit: MemoryAuditLog
+    pages: MemoryPageRepository
+    outbox: MemoryNotificationOutbox
+    timers: MemoryTimerRepository
+    ack_links: MemoryAckLinkNonces
 
     def __init__(self, store: MemoryStore) -> None:
         """Bind to ``store``; nothing is copied until ``with``."""
@@ -313,6 +326,10 @@ class MemoryUnitOfWork:
         self.turns = MemoryTurnRepository(state)
         self.messages = MemoryMessageRepository(state)
         self.audit = MemoryAuditLog(state)
+        self.pages = MemoryPageRepository(state.paging)
+        self.outbox = MemoryNotificationOutbox(state.paging)
+        self.timers = MemoryTimerRepository(state.paging)
+        self.ack_links = MemoryAckLinkNonces(state.paging)
 
 
 class MemoryStore:

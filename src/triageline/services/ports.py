@@ -21,6 +21,12 @@ from typing import Protocol, Self
 from triageline.domain.audit import AuditEntry, AuditEvent, ChainBreak
 from triageline.domain.messages import Message, MessageStatus
 from triageline.domain.records import CallRecord, Channel, ConfigVersion, PracticeRecord, Turn
+from triageline.services.ports_paging import (
+    AckLinkNonces,
+    NotificationOutbox,
+    PageRepository,
+    TimerRepository,
+)
 
 
 class PracticeRepository(Protocol):
@@ -172,6 +178,26 @@ class UnitOfWork(Protocol):
     @property
     def audit(self) -> AuditLog:
         """The audit trail."""
+        ...
+
+    @property
+    def pages(self) -> PageRepository:
+        """Pages and their notifications."""
+        ...
+
+    @property
+    def outbox(self) -> NotificationOutbox:
+        """Notifications waiting to be handed to a notifier."""
+        ...
+
+    @property
+    def timers(self) -> TimerRepository:
+        """Durable paging timers."""
+        ...
+
+    @property
+    def ack_links(self) -> AckLinkNonces:
+        """Used acknowledgement-link nonces."""
         ...
 
     def __enter__(self) -> Self:

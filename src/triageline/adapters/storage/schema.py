@@ -11,5 +11,6 @@ from sqlalchemy import MetaData
 from triageline.adapters.scheduling import sql as scheduling_sql  # noqa: F401  (table module)
 from triageline.adapters.storage import call_steps as call_steps  # table module
 from triageline.adapters.storage import models
+from triageline.adapters.storage import paging_tables as paging_tables  # table module
 
 metadata: MetaData = models.Base.metadata

@@ -8,6 +8,12 @@ from typing import Self
 from sqlalchemy.orm import Session, sessionmaker
 
 from triageline.adapters.storage.crypto import Keyring
+from triageline.adapters.storage.paging_repositories import (
+    SqlAckLinkNonces,
+    SqlNotificationOutbox,
+    SqlPageRepository,
+    SqlTimerRepository,
+)
 from triageline.adapters.storage.repositories import (
     SqlAuditLog,
     SqlCallRepository,
@@ -29,6 +35,10 @@ class SqlUnitOfWork:
     turns: SqlTurnRepository
     messages: SqlMessageRepository
     audit: SqlAuditLog
+    pages: SqlPageRepository
+    outbox: SqlNotificationOutbox
+    timers: SqlTimerRepository
+    ack_links: SqlAckLinkNonces
 
     def __init__(self, session_factory: sessionmaker[Session], keyring: Keyring) -> None:
         """Remember how to open a session; nothing is opened until ``with``."""
@@ -52,6 +62,10 @@ class SqlUnitOfWork:
         self.turns = SqlTurnRepository(session, self.keyring)
         self.messages = SqlMessageRepository(session, self.keyring)
         self.audit = SqlAuditLog(session)
+        self.pages = SqlPageRepository(session, self.keyring)
+        self.outbox = SqlNotificationOutbox(session)
+        self.timers = SqlTimerRepository(session)
+        self.ack_links = SqlAckLinkNonces(session)
         return self
 
     def __exit__(
