@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from triageline.entrypoints.cli import config_cmd, hours_cmd, serve_cmd, triage_cmd
+from triageline.entrypoints.cli import config_cmd, hours_cmd, serve_cmd, simulate_cmd, triage_cmd
 from triageline.entrypoints.cli.audit_cmd import app as audit_app
 from triageline.entrypoints.cli.db_cmd import app as db_app
 from triageline.entrypoints.cli.demo_cmd import app as demo_app
@@ -33,6 +33,8 @@ app.command("hours")(hours_cmd.hours)
 app.add_typer(oncall_app, name="oncall")
 app.command("classify")(triage_cmd.classify)
 app.command("eval")(triage_cmd.evaluate)
+
+app.command("simulate")(simulate_cmd.simulate)
 
 
 def run() -> None:

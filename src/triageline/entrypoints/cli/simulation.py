@@ -1,0 +1,202 @@
+"""Play a scripted caller against the real calls service on a simulated clock (``simulate``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from triageline.adapters.calls.directory import StaticPracticeDirectory
+from triageline.adapters.config.loader import load_practice
+from triageline.domain.dialogue.actions import Action, Ask, Say
+from triageline.domain.dialogue.events import CallerEvent, Pressed, Said
+from triageline.domain.records import Channel
+from triageline.entrypoints.web.calls_wiring import engine_triage
+from triageline.services.calls import CallService, RenderInfo, StatusUpdate, StepRequest
+from triageline.services.calls_memory import MemoryCallsStore, RecordingPaging, SettableClock
+from triageline.services.calls_ports import LoadedPractice
+
+CALLER_NUMBER = "+15125550199"
+"""The simulated caller's number (fictional)."""
+TURN_GAP = timedelta(seconds=5)
+"""Simulated time a caller's turn takes."""
+_DURATION = re.compile(r"(\d+)\s*([smhd])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class ScriptError(ValueError):
+    """A script line that is not a caller turn or a known directive."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``5m``, ``1h30m``, ``2d`` as a timedelta."""
+    cleaned = text.strip().lower()
+    parts = _DURATION.findall(cleaned)
+    if not parts or _DURATION.sub("", cleaned).strip():
+        raise ScriptError(f"not a duration: {text!r} (use e.g. 30s, 5m, 1h30m)")
+    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptLine:
+    """One script line: a spoken turn or a directive (``kind``: say, press, wait, ack, hangup)."""
+
+    kind: str
+    value: str = ""
+
+
+def parse_script(lines: Iterable[str]) -> list[ScriptLine]:
+    """The script's turns and directives; blank lines and ``##`` comments are skipped."""
+    parsed: list[ScriptLine] = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("##"):
+            continue
+        if not line.startswith("#"):
+            parsed.append(ScriptLine("say", line))
+            continue
+        word, _, rest = line[1:].partition(" ")
+        rest = rest.strip()
+        if word == "press" and rest and all(c in "0123456789*#" for c in rest):
+            parsed.append(ScriptLine("press", rest))
+        elif word == "wait" and rest:
+            parse_duration(rest)
+            parsed.append(ScriptLine("wait", rest))
+        elif word == "ack":
+            parsed.append(ScriptLine("ack", rest))
+        elif word == "hangup" and not rest:
+            parsed.append(ScriptLine("hangup"))
+        else:
+            raise ScriptError(f"line {number}: unknown directive {line!r}")
+    return parsed
+
+
+def _render(actions: Sequence[Action], info: RenderInfo) -> str:
+    return "\n".join(
+        a.text if isinstance(a, Say) else a.prompt for a in actions if isinstance(a, Say | Ask)
+    )
+
+
+@dataclass
+class Simulation:
+    """The services and the transcript of one simulated call."""
+
+    service: CallService
+    clock: SettableClock
+    paging: RecordingPaging
+    store: MemoryCallsStore
+    practice_id: str
+    to_number: str
+    transcript: list[str] = field(default_factory=list)
+    call_id: str | None = None
+    step: int = 0
+    acks: dict[str, datetime] = field(default_factory=dict)
+    external_id: str = "CA" + "5" * 32
+
+    def _stamp(self) -> str:
+        return self.clock.now().strftime("%Y-%m-%d %H:%M:%S%z")
+
+    def _send(self, event: CallerEvent | None) -> None:
+        request = StepRequest(
+            practice_id=self.practice_id,
+            channel=Channel.VOICE,
+            external_id=self.external_id,
+            step_key=f"voice:{self.step}",
+            event=event,
+            from_number=CALLER_NUMBER,
+            to_number=self.to_number,
+            step_number=self.step,
+        )
+        result = self.service.handle(request, _render)
+        self.call_id = result.call_id
+        self.step += 1
+        for line in result.response.splitlines():
+            self.transcript.append(f"[{self._stamp()}] SERVICE: {line}")
+
+    def start(self) -> None:
+        """The call connects."""
+        self._send(None)
+
+    def play(self, line: ScriptLine) -> None:
+        """Carry out one script line."""
+        if line.kind in ("say", "press"):
+            self.clock.advance(TURN_GAP)
+            now = self.clock.now()
+            shown = line.value if line.kind == "say" else f"[presses {line.value}]"
+            self.transcript.append(f"[{self._stamp()}] CALLER: {shown}")
+            event: CallerEvent = (
+                Said(line.value, 0.95, None, now)
+                if line.kind == "say"
+                else Pressed(line.value, now)
+            )
+            self._send(event)
+        elif line.kind == "wait":
+            self.clock.advance(parse_duration(line.value))
+            self.transcript.append(f"[{self._stamp()}] (waited {line.value})")
+        elif line.kind == "ack":
+            if self.paging.requests:
+                page_id = f"page-{self.paging.requests[-1].message_id}"
+                self.acks.setdefault(page_id, self.clock.now())
+                who = line.value or "the last person paged"
+                self.transcript.append(f"[{self._stamp()}] (page acknowledged by {who})")
+        elif line.kind == "hangup":
+            self.clock.advance(TURN_GAP)
+            self.transcript.append(f"[{self._stamp()}] CALLER: [hangs up]")
+            self.service.status(
+                StatusUpdate(self.practice_id, self.external_id, "completed", 99, None)
+            )
+
+    def outcome(self) -> dict[str, object]:
+        """The final outcome object (stable keys as in design.md)."""
+        call, _turns, messages = self.service.transcript(self.call_id or "")
+        pages: list[dict[str, object]] = [
+            {
+                "id": f"page-{r.message_id}",
+                "acknowledged_at": _iso(self.acks.get(f"page-{r.message_id}")),
+                "notifications": [],
+            }
+            for r in self.paging.requests
+        ]
+        return {
+            "outcome": {
+                "disposition": call.disposition if call else None,
+                "triage": call.triage.value if call and call.triage else None,
+                "intent": call.intent.value if call and call.intent else None,
+                "lang": call.language.value if call and call.language else None,
+                "messages": [m.id for m in messages],
+                "pages": pages,
+                "appointment": None,
+            }
+        }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def simulate(
+    practice_file: Path, at: datetime, script: Iterable[str], until: timedelta | None = None
+) -> tuple[list[str], str]:
+    """Run the script; the transcript lines and the final JSON outcome line."""
+    lines = parse_script(script)
+    practice = load_practice(practice_file)
+    store = MemoryCallsStore()
+    with store.uow_factory() as uow:
+        uow.practices.store_config(
+            practice.id, practice.name, practice_file.read_text("utf-8"), created_by="sim", at=at
+        )
+        uow.commit()
+    clock = SettableClock(at)
+    paging = RecordingPaging()
+    directory = StaticPracticeDirectory([LoadedPractice(practice, 1, engine_triage(practice))])
+    service = CallService(store.calls_uow, directory, clock, paging)
+    sim = Simulation(service, clock, paging, store, practice.id, practice.phones.main)
+    sim.start()
+    for line in lines:
+        sim.play(line)
+    if until is not None and clock.now() < at + until:
+        clock.set(at + until)
+    return sim.transcript, json.dumps(sim.outcome(), ensure_ascii=False, sort_keys=True)
