@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from triageline.domain.triage.matcher import PhraseError, compile_phrase
+from triageline.domain.triage.matcher import PhraseError, compile_phrases
 from triageline.domain.triage.pack import PracticeProtocols, ProtocolPack, Rule
 from triageline.domain.triage.types import Language, TriageLevel
 
@@ -34,7 +34,7 @@ class RedFlag(BaseModel):
         for lang, phrases in value.items():
             for phrase in phrases:
                 try:
-                    compile_phrase(phrase, lang)
+                    compile_phrases(phrase, lang)
                 except PhraseError as exc:
                     raise ValueError(f"{lang}: {exc}") from None
         return value

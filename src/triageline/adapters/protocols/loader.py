@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 import yaml
 
 from triageline.domain.triage.engine import ProtocolError, TriageEngine
-from triageline.domain.triage.matcher import PhraseError, compile_phrase
+from triageline.domain.triage.matcher import PhraseError, compile_phrases
 from triageline.domain.triage.pack import (
     FACTS,
     Comparison,
@@ -221,7 +221,7 @@ def _phrases(file: str, field: str, value: object) -> dict[Language, tuple[str, 
             if not isinstance(phrase, str):
                 raise PackError(file, f"{field}.{lang}[{j}]", "expected a phrase string")
             try:
-                compile_phrase(phrase, language)
+                compile_phrases(phrase, language)
             except PhraseError as exc:
                 raise PackError(file, f"{field}.{lang}[{j}]", str(exc)) from None
         out[language] = tuple(str(p) for p in items)

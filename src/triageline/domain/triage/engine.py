@@ -172,7 +172,8 @@ class TriageEngine:
             for qualifier in rule.qualifiers:
                 if qualifier.fact not in FACTS:
                     raise ProtocolError(f"rule {rule.id}: unknown fact {qualifier.fact!r}")
-                if qualifier.if_missing is IfMissing.ASK and qualifier.fact not in asked:
+                asks = qualifier.if_missing in {IfMissing.ASK, IfMissing.ASK_ASSUME}
+                if asks and qualifier.fact not in asked:
                     raise ProtocolError(
                         f"rule {rule.id}: asks for {qualifier.fact} without a question"
                     )
@@ -266,6 +267,7 @@ class TriageEngine:
         if any(c in present for c in rule.unless):
             return _Evaluation(rule, False, None, ())
         pending: str | None = None
+        provisional = True
         for qualifier in rule.qualifiers:
             value = facts.get(qualifier.fact)
             if value is not None:
@@ -282,8 +284,9 @@ class TriageEngine:
             if qualifier.if_missing is IfMissing.SKIP:
                 return _Evaluation(rule, False, None, ())
             pending = pending or qualifier.fact
+            provisional = provisional and qualifier.if_missing is IfMissing.ASK_ASSUME
         if pending is not None:
-            return _Evaluation(rule, False, pending, tuple(evidence))
+            return _Evaluation(rule, provisional, pending, tuple(dict.fromkeys(evidence)))
         return _Evaluation(rule, True, None, tuple(dict.fromkeys(evidence)))
 
     def _intent(
@@ -321,11 +324,15 @@ class TriageEngine:
         self, level: TriageLevel, evaluations: list[_Evaluation], answers: Mapping[str, str]
     ) -> FollowUp | None:
         """The question for the most dangerous rule that is only waiting on a missing fact."""
+        confirmed = TriageLevel.highest(
+            *(e.rule.level for e in evaluations if e.fired and e.pending_fact is None)
+        )
+        floor = confirmed if confirmed.rank < level.rank else level
         waiting = [
             e
             for e in evaluations
             if e.pending_fact is not None
-            and e.rule.level.rank > level.rank
+            and e.rule.level.rank > floor.rank
             and e.pending_fact not in answers
         ]
         if not waiting:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+import re
 
 from triageline.domain.triage.normalise import BOUNDARY, NormalisedText, normalise
 from triageline.domain.triage.types import Language
@@ -267,8 +268,33 @@ _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
 }
 
 
+_GROUP = re.compile(r"\(([^()]*)\)")
+
+
+def expand_phrase(phrase: str) -> list[str]:
+    """Expand multi-word alternatives: "bleeding ... (wont stop|not stopping)" -> two phrases."""
+    match = _GROUP.search(phrase)
+    if match is None:
+        if "(" in phrase or ")" in phrase:
+            raise PhraseError(f"unbalanced parentheses in {phrase!r}")
+        return [phrase]
+    out: list[str] = []
+    for alt in match.group(1).split("|"):
+        if not alt.strip():
+            raise PhraseError(f"empty alternative in {phrase!r}")
+        out.extend(expand_phrase(phrase[: match.start()] + alt.strip() + phrase[match.end() :]))
+    return out
+
+
+def compile_phrases(phrase: str, lang: Language) -> list[Pattern]:
+    """Compile a phrase and its multi-word alternatives."""
+    return [compile_phrase(p, lang) for p in expand_phrase(phrase)]
+
+
 def compile_phrase(phrase: str, lang: Language) -> Pattern:
     """Compile one phrase in the pack syntax; raises PhraseError when malformed."""
+    if "(" in phrase or ")" in phrase:
+        raise PhraseError(f"multi-word alternatives need compile_phrases: {phrase!r}")
     elements: list[_Element] = []
     if lang is Language.ZH:
         for segment in phrase.split():
@@ -349,7 +375,11 @@ class PhraseIndex:
 
     def add(self, phrase: str, concept: str, kind: Kind = Kind.CONCEPT) -> None:
         """Compile and index a phrase."""
-        entry = _Entry(compile_phrase(phrase, self.lang), concept, kind)
+        for pattern in compile_phrases(phrase, self.lang):
+            self._add_pattern(_Entry(pattern, concept, kind))
+
+    def _add_pattern(self, entry: _Entry) -> None:
+        """Index one compiled pattern under its first element."""
         first = entry.pattern.elements[0]
         for word in first.words:
             self._exact.setdefault(word, []).append(entry)

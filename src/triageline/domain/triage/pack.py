@@ -26,6 +26,8 @@ class IfMissing(StrEnum):
     """Fire anyway (the conservative reading)."""
     ASK = "ask"
     """Do not fire; ask the follow-up question; an unanswerable question fires the rule."""
+    ASK_ASSUME = "ask_assume"
+    """Fire provisionally (the caller is handled at the higher level) and ask the question."""
     SKIP = "skip"
     """Do not fire and do not ask."""
 

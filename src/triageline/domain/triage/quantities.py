@@ -327,7 +327,9 @@ def _extract_latin(tokens: tuple[str, ...]) -> Quantities:
                 else (tokens[i + 2] if i + 2 < n else "")
             )
             unit = "c" if unit_word in _CELSIUS else "f" if unit_word in _FAHRENHEIT else None
-        elif not any(w in _TEMP_CONTEXT for w in before) and nxt not in {"fever", "fiebre"}:
+        elif not any(w in _TEMP_CONTEXT for w in before) and not any(
+            w in {"fever", "fiebre", "calentura", "temperatura", "temperature"} for w in after[:2]
+        ):
             continue
         fahrenheit = to_fahrenheit(value, unit)
         if fahrenheit is not None:
