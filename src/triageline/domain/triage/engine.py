@@ -230,6 +230,8 @@ class TriageEngine:
             c in SYNTHETIC_CONCEPTS for c in present
         )
         intent = self._intent(present, fired, level)
+        if intent is Intent.SPEAK_TO_STAFF and clinical:
+            intent = Intent.SYMPTOM
         if intent in _ADMIN_INTENTS and level.rank < TriageLevel.URGENT.rank:
             level = TriageLevel.NONE
             hits = tuple(h for h in hits if h.level.rank >= TriageLevel.URGENT.rank)

@@ -11,7 +11,7 @@ from triageline.domain.triage.normalise import BOUNDARY, NormalisedText, normali
 from triageline.domain.triage.types import Language
 
 GAP = "..."
-_LATIN_GAP = 3
+_LATIN_GAP = 4
 _ZH_GAP = 4
 
 
@@ -195,6 +195,8 @@ _PSEUDO_NEGATIONS: dict[Language, tuple[str, ...]] = {
         "doesnt go down",
         "no one",
         "not yet",
+        "havent been able",
+        "hasnt been able",
     ),
     Language.ES: (
         "no se",
@@ -222,6 +224,8 @@ _PSEUDO_NEGATIONS: dict[Language, tuple[str, ...]] = {
         "nada ayuda",
         "no puede",
         "no puedo",
+        "no he podido",
+        "no ha podido",
         "no aguanta",
     ),
     Language.ZH: (
@@ -244,6 +248,20 @@ _PSEUDO_NEGATIONS: dict[Language, tuple[str, ...]] = {
         "没用",
         "不舒服",
         "不行",
+        "不小心",
+        "能不能",
+        "可不可以",
+        "是不是",
+        "要不要",
+        "会不会",
+        "有没有",
+        "在不在",
+        "好不好",
+        "行不行",
+        "对不对",
+        "收不收",
+        "不太",
+        "不要紧",
     ),
 }
 _HISTORY_AFTER: dict[Language, tuple[str, ...]] = {
@@ -262,8 +280,20 @@ _HISTORY_AFTER: dict[Language, tuple[str, ...]] = {
     Language.ZH: ("病史",),
 }
 _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
-    Language.EN: ("history of", "hx of", "past history of"),
-    Language.ES: ("historia de", "historial de", "antecedentes de"),
+    Language.EN: (
+        "history of",
+        "hx of",
+        "past history of",
+        "last year i|he|she|we had",
+        "years ago i|he|she had",
+    ),
+    Language.ES: (
+        "historia de",
+        "historial de",
+        "antecedentes de",
+        "el ano pasado tuve|tuvo",
+        "hace anos tuve|tuvo",
+    ),
     Language.ZH: ("去年", "前年", "以前", "曾经", "几年前", "多年前", "上个月"),
 }
 
@@ -479,7 +509,9 @@ def find_concepts(index: PhraseIndex, norm: NormalisedText) -> list[Match]:
     concepts, excludes, pseudo = index.scan(norm)
     if not concepts:
         return []
-    concepts = [m for m in concepts if not any(_overlaps(m, x) for x in excludes)]
+    concepts = [
+        m for m in concepts if not any(x.concept == m.concept and _overlaps(m, x) for x in excludes)
+    ]
     negated = _negated(index.lang, norm, concepts, pseudo)
     historical = _historical(index.lang, concepts, pseudo)
     return [m for m in concepts if m not in negated and m not in historical]
@@ -521,7 +553,7 @@ def _negation_cues(
 def _negated(
     lang: Language, norm: NormalisedText, concepts: list[Match], pseudo: list[Match]
 ) -> set[Match]:
-    """Matches in the scope of a negation: the first concept right after the cue and its list."""
+    """Matches in the scope of a negation: the first concept after the cue and its list."""
     covered = [(m.start, m.end) for m in concepts] + [
         (m.start, m.end) for m in pseudo if not m.concept
     ]

@@ -327,6 +327,8 @@ def _extract_latin(tokens: tuple[str, ...]) -> Quantities:
                 else (tokens[i + 2] if i + 2 < n else "")
             )
             unit = "c" if unit_word in _CELSIUS else "f" if unit_word in _FAHRENHEIT else None
+        elif "." in token and (100.0 <= value <= 107.0 or 37.5 <= value <= 42.0):
+            unit = None
         elif not any(w in _TEMP_CONTEXT for w in before) and not any(
             w in {"fever", "fiebre", "calentura", "temperatura", "temperature"} for w in after[:2]
         ):
