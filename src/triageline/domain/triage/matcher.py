@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-import re
 
 from triageline.domain.triage.normalise import BOUNDARY, NormalisedText, normalise
 from triageline.domain.triage.types import Language
