@@ -1,0 +1,29 @@
+"""The staff portal at /portal (server-rendered, HTMX) and the session-authenticated JSON API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from triageline.bootstrap import Container
+from triageline.entrypoints.web.portal import api, routes_auth, routes_pages
+from triageline.entrypoints.web.portal.security import security_headers
+from triageline.entrypoints.web.portal.wiring import PortalWiring
+
+
+def install(app: FastAPI, container: Container) -> PortalWiring:
+    """Mount the portal, its static files, the messages API and the security headers."""
+    wiring = PortalWiring(container)
+    app.state.portal = wiring
+    app.middleware("http")(security_headers)
+    app.mount(
+        "/portal/static",
+        StaticFiles(directory=str(Path(__file__).parent / "static")),
+        name="portal-static",
+    )
+    app.include_router(routes_auth.router)
+    app.include_router(routes_pages.router)
+    app.include_router(api.router)
+    return wiring

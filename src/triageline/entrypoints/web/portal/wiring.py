@@ -1,0 +1,46 @@
+"""What the portal routes need, built once per application and replaceable in tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from triageline.adapters.auth.config_checker import LoaderConfigChecker
+from triageline.adapters.auth.passwords import Argon2PasswordHasher
+from triageline.adapters.auth.totp import PyotpTotp
+from triageline.adapters.auth.uow import SqlPortalUnitOfWork
+from triageline.bootstrap import Container
+from triageline.services.auth import AuthService
+from triageline.services.portal import PortalService
+from triageline.services.portal_ports import PasswordHasher, PortalClock, PortalUnitOfWork
+
+
+class SystemClock:
+    """The real time, in UTC."""
+
+    def now(self) -> datetime:
+        """Now."""
+        return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class PortalWiring:
+    """Container, clock and adapters; tests may swap the clock or hasher after start-up."""
+
+    container: Container
+    clock: PortalClock = field(default_factory=SystemClock)
+    hasher: PasswordHasher = field(default_factory=Argon2PasswordHasher)
+    totp: PyotpTotp = field(default_factory=PyotpTotp)
+    checker: LoaderConfigChecker = field(default_factory=LoaderConfigChecker)
+
+    def uow(self) -> PortalUnitOfWork:
+        """A new portal unit of work."""
+        return SqlPortalUnitOfWork(self.container.session_factory, self.container.keyring)
+
+    def auth(self) -> AuthService:
+        """The authentication service."""
+        return AuthService(self.uow, self.hasher, self.totp, self.clock)
+
+    def portal(self) -> PortalService:
+        """The portal use cases."""
+        return PortalService(self.uow, self.clock, self.hasher, self.checker)
