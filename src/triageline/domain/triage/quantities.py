@@ -166,6 +166,13 @@ _PREGNANCY_WORDS = frozenset(
         "embarazo",
         "gestacion",
         "encinta",
+        "contractions",
+        "contracciones",
+        "labor",
+        "parto",
+        "due",
+        "kicking",
+        "fetal",
     ]
 )
 _ARTICLE_ONE = frozenset(("a", "an", "un", "una"))

@@ -1,0 +1,18 @@
+"""Shared fixtures for the triage tests: the default engine and the rule-case table."""
+
+from __future__ import annotations
+
+import pytest
+
+from triageline.adapters.protocols import build_engine
+from triageline.domain.triage.engine import TriageEngine
+
+def make_engine() -> TriageEngine:
+    """The engine with every default pack (cached by the adapter)."""
+    return build_engine()
+
+
+@pytest.fixture(scope="session")
+def engine() -> TriageEngine:
+    """The default engine."""
+    return make_engine()
