@@ -7,6 +7,7 @@ import pytest
 from triageline.adapters.protocols import build_engine
 from triageline.domain.triage.engine import TriageEngine
 
+
 def make_engine() -> TriageEngine:
     """The engine with every default pack (cached by the adapter)."""
     return build_engine()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -29,7 +30,9 @@ def test_every_rule_has_cases_in_every_language(engine: TriageEngine) -> None:
 
 
 @pytest.mark.parametrize(("rule_id", "lang", "case"), PARAMS)
-def test_positive_case_fires(engine: TriageEngine, rule_id: str, lang: str, case: dict) -> None:
+def test_positive_case_fires(
+    engine: TriageEngine, rule_id: str, lang: str, case: dict[str, Any]
+) -> None:
     answers = case.get("answers")
     result = engine.classify(str(case["pos"]), answers=answers)
     fired = [hit.rule_id for hit in result.rules]
@@ -42,7 +45,7 @@ def test_positive_case_fires(engine: TriageEngine, rule_id: str, lang: str, case
 
 @pytest.mark.parametrize(("rule_id", "lang", "case"), PARAMS)
 def test_negative_case_does_not_fire(
-    engine: TriageEngine, rule_id: str, lang: str, case: dict
+    engine: TriageEngine, rule_id: str, lang: str, case: dict[str, Any]
 ) -> None:
     result = engine.classify(str(case["neg"]), answers=case.get("neg_answers"))
     fired = [hit.rule_id for hit in result.rules]
