@@ -188,11 +188,19 @@ def add_override(yaml_text: str, request: OverrideRequest) -> str:
             lines[at - 1] += "\n"
         return "".join(lines[:at] + inserted + lines[at:])
     item_indent = child_indent + 2
+    block_end = header + 1
     for i in range(header + 1, section_end):
         text = lines[i]
-        if text.strip() and not text.lstrip().startswith("#"):
-            if text.lstrip().startswith("- "):
-                item_indent = len(text) - len(text.lstrip(" "))
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        indent = len(text) - len(text.lstrip(" "))
+        if indent < child_indent or (indent == child_indent and not text.lstrip().startswith("- ")):
             break
-    lines.insert(header + 1, " " * item_indent + f"- {line}\n")
+        if text.lstrip().startswith("- ") and block_end == header + 1:
+            item_indent = indent
+        block_end = i + 1
+    # Later overrides take precedence, so the new one goes last.
+    if block_end > 0 and not lines[block_end - 1].endswith("\n"):
+        lines[block_end - 1] += "\n"
+    lines.insert(block_end, " " * item_indent + f"- {line}\n")
     return "".join(lines)
