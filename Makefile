@@ -21,6 +21,8 @@ install: $(STAMP)
 run: install
 	$(BIN)/triageline db upgrade
 	$(BIN)/triageline demo load examples/demo-practice.yaml
+	$(BIN)/triageline demo admin
+	$(BIN)/triageline demo seed
 	$(BIN)/triageline serve --host $(HOST) --port $(PORT)
 
 ## The whole suite: lint, types, architecture contracts, then every test.

@@ -14,6 +14,9 @@ from triageline.entrypoints.cli.db_cmd import app as db_app
 from triageline.entrypoints.cli.demo_cmd import app as demo_app
 from triageline.entrypoints.cli.keys_cmd import app as keys_app
 from triageline.entrypoints.cli.oncall_cmd import app as oncall_app
+from triageline.entrypoints.cli.portal_cmd import admin as demo_admin
+from triageline.entrypoints.cli.portal_cmd import seed as demo_seed
+from triageline.entrypoints.cli.portal_cmd import users_app
 
 app = typer.Typer(
     name="triageline",
@@ -35,6 +38,9 @@ app.command("classify")(triage_cmd.classify)
 app.command("eval")(triage_cmd.evaluate)
 
 app.command("simulate")(simulate_cmd.simulate)
+app.add_typer(users_app, name="users")
+demo_app.command("admin")(demo_admin)
+demo_app.command("seed")(demo_seed)
 
 
 def run() -> None:
