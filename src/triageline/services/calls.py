@@ -39,6 +39,7 @@ from triageline.domain.messages import Message
 from triageline.domain.practice import Practice
 from triageline.domain.records import CallRecord, Channel, Turn, TurnRole, new_id
 from triageline.domain.triage.types import Intent, TriageLevel
+from triageline.services.booking_desk import BookingDesk, booking_context, resolve_bookings
 from triageline.services.calls_context import build_context
 from triageline.services.calls_ports import (
     CallsUnitOfWork,
@@ -63,6 +64,7 @@ class Disposition(StrEnum):
     EMERGENCY_INSTRUCTED = "emergency_instructed"
     PAGED = "paged"
     TRANSFERRED = "transferred"
+    APPOINTMENT = "appointment"
     MESSAGE_TAKEN = "message_taken"
     PARTIAL_MESSAGE = "partial_message"
     FAQ_ANSWERED = "faq_answered"
@@ -167,12 +169,14 @@ class CallService:
         practices: PracticeDirectory,
         clock: Clock,
         paging: PagingPort | None = None,
+        booking: BookingDesk | None = None,
     ) -> None:
-        """Wire storage, the practice directory, the clock and (when available) paging."""
+        """Wire storage, the practice directory, the clock, paging and booking (when there)."""
         self._uow_factory = uow_factory
         self._practices = practices
         self._clock = clock
         self._paging = paging
+        self._booking = booking
 
     @property
     def clock(self) -> Clock:
@@ -329,6 +333,8 @@ class CallService:
             caller_id=call.from_number,
             coverage=call.coverage_mode,
         )
+        desk = self._booking
+        context = booking_context(context, desk is not None and desk.can_book(loaded.practice))
         actions: list[Action] = []
         if state.phase is Phase.NEW:
             channel = DialogueChannel(call.channel.value)
@@ -338,6 +344,11 @@ class CallService:
         if request.event is not None and not isinstance(request.event, Connected):
             state, more = step(state, request.event, context)
             actions.extend(more)
+        if desk is not None:
+            practice = loaded.practice
+            state, actions = resolve_bookings(
+                state, actions, context, lambda wanted: desk.answer(practice, wanted, now)
+            )
         return state, actions, context.coverage
 
     def _carry_out(
@@ -370,6 +381,7 @@ class CallService:
                 message = _message_of(action, call, practice, now)
                 uow.messages.add(message)
                 refs[action.ref] = message.id
+                uow.steps.add(StoredStep(call.id, MESSAGE_REF + action.ref, message.id, now))
                 effects.messages[message.id] = message
                 audit("message.taken", f"message:{message.id}")
                 effects.disposition = effects.disposition.at_least(
@@ -378,7 +390,9 @@ class CallService:
                     else Disposition.MESSAGE_TAKEN
                 )
             elif isinstance(action, Page):
-                message_id = refs.get(action.message_ref)
+                message_id = refs.get(action.message_ref) or _stored_ref(
+                    uow, call.id, action.message_ref
+                )
                 if message_id is None:
                     audit("page.unresolved_ref", f"call:{call.id}", "failed")
                     continue
@@ -405,12 +419,14 @@ class CallService:
                     effects.disposition = effects.disposition.at_least(Disposition.TRANSFERRED)
             elif isinstance(action, AuditNote):
                 audit(f"dialogue.{action.kind.value}", f"call:{call.id}")
+                if action.kind.value.startswith("appointment_"):
+                    effects.disposition = effects.disposition.at_least(Disposition.APPOINTMENT)
                 if action.kind.value == "emergency_instruction_given":
                     effects.disposition = effects.disposition.at_least(
                         Disposition.EMERGENCY_INSTRUCTED
                     )
             elif isinstance(action, Book):
-                audit("booking.deferred", f"call:{call.id}")
+                audit(f"booking.{action.request.operation.value}", f"call:{call.id}")
             elif isinstance(action, Hangup):
                 effects.ended = True
         return effects
@@ -500,6 +516,14 @@ class CallService:
 
 
 _FAQ_INTENTS = frozenset({Intent.FAQ_HOURS, Intent.FAQ_LOCATION, Intent.FAQ_INSURANCE})
+MESSAGE_REF = "message-ref:"
+"""Step-log key prefix mapping a dialogue message ref to its message id, for later steps."""
+
+
+def _stored_ref(uow: CallsUnitOfWork, call_id: str, ref: str) -> str | None:
+    """The id of the message ``ref`` named when an earlier step of the call took it."""
+    stored = uow.steps.get(call_id, MESSAGE_REF + ref)
+    return stored.response if stored is not None else None
 
 
 def _state_of(call: CallRecord) -> DialogueState:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from triageline.domain.dialogue.booking_records import SpokenSlot
 from triageline.domain.dialogue.records import CallerDetails, TriageSummary
 from triageline.domain.triage.types import Intent, Language, TriageLevel
 
@@ -30,6 +31,7 @@ class AskKind(StrEnum):
     CALLBACK_NUMBER = "callback_number"
     CALLBACK_CONFIRM = "callback_confirm"
     ANYTHING_ELSE = "anything_else"
+    BOOKING = "booking"
 
 
 class TransferReason(StrEnum):
@@ -82,6 +84,12 @@ class AuditKind(StrEnum):
     LOW_CONFIDENCE_REJECTED = "low_confidence_rejected"
     FOLLOW_UP_UNANSWERED = "follow_up_unanswered"
     CALL_ABANDONED = "call_abandoned"
+    APPOINTMENT_BOOKED = "appointment_booked"
+    APPOINTMENT_RESCHEDULED = "appointment_rescheduled"
+    APPOINTMENT_CANCELLED = "appointment_cancelled"
+    APPOINTMENT_CONFIRMED = "appointment_confirmed"
+    BOOKING_STAFF_TASK = "booking_staff_task"
+    BOOKING_NOT_DONE = "booking_not_done"
 
 
 class BookingKind(StrEnum):
@@ -89,6 +97,17 @@ class BookingKind(StrEnum):
 
     NEW = "new"
     CHANGE = "change"
+    CANCEL = "cancel"
+    CONFIRM = "confirm"
+
+
+class BookingOperation(StrEnum):
+    """Which scheduler call a ``Book`` action asks for."""
+
+    SEARCH = "search"
+    BOOK = "book"
+    LOOKUP = "lookup"
+    RESCHEDULE = "reschedule"
     CANCEL = "cancel"
     CONFIRM = "confirm"
 
@@ -156,6 +175,13 @@ class BookingRequest:
     details: CallerDetails
     preference: str
     lang: Language
+    operation: BookingOperation = BookingOperation.SEARCH
+    patient_kind: str | None = None
+    insurance: str | None = None
+    weekdays: tuple[int, ...] = ()
+    time_of_day: str = "any"
+    slot: SpokenSlot | None = None
+    appointment: SpokenSlot | None = None
 
 
 @dataclass(frozen=True, slots=True)

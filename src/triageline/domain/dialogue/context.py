@@ -104,7 +104,8 @@ class DialogueContext:
     computed from the coverage logic for when the office next opens, written to follow "we will
     call you" (e.g. "tomorrow, Tuesday, after 8 AM"). ``faq`` holds the answer per intent per
     language. ``caller_id`` overrides the ``Connected.from_number`` when the service has a
-    better-normalised one.
+    better-normalised one. ``booking_enabled``: appointment requests are booked in the
+    conversation (the service answers ``Book`` actions) instead of becoming messages.
     """
 
     practice_name: str
@@ -120,6 +121,7 @@ class DialogueContext:
     transfers: TransferNumbers = field(default_factory=TransferNumbers)
     on_call_name: str | None = None
     caller_id: str | None = None
+    booking_enabled: bool = False
 
     def __post_init__(self) -> None:
         """Reject contexts the dialogue cannot serve."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from triageline.domain.dialogue import booking_flow
 from triageline.domain.dialogue.actions import (
     Action,
     Ask,
@@ -30,6 +31,7 @@ from triageline.domain.dialogue.actions import (
     Transfer,
     TransferReason,
 )
+from triageline.domain.dialogue.booking_records import BOOKING_EVENTS, BookingEvent
 from triageline.domain.dialogue.context import DialogueContext, HandlingAction, SituationTime
 from triageline.domain.dialogue.events import (
     TIMER_IDLE,
@@ -124,7 +126,7 @@ class _Out:
 
 
 def step(
-    state: DialogueState, event: CallerEvent, context: DialogueContext
+    state: DialogueState, event: CallerEvent | BookingEvent, context: DialogueContext
 ) -> tuple[DialogueState, list[Action]]:
     """Advance one conversation by one caller event; returns the new state and what to do.
 
@@ -144,6 +146,11 @@ def step(
     out = _Out(state.language, state.channel.is_text)
     if isinstance(event, HungUp):
         return _hung_up(state, out, context)
+    if isinstance(event, BOOKING_EVENTS):
+        if state.phase is not Phase.BOOKING:
+            return state, []
+        turn = booking_flow.on_service(state, context, event)
+        return _booking(state, out, context, turn, event.at)
     if isinstance(event, TimerFired):
         if event.name == TIMER_TRANSFER_FAILED and state.phase is Phase.TRANSFERRING:
             return _transfer_failed(state, out, context)
@@ -256,6 +263,11 @@ def _said(
         if escalated is not None:
             return escalated
         return _collect(state, out, ctx, text, spoken=True, at=event.at)
+    if phase is Phase.BOOKING:
+        turn = booking_flow.on_input(
+            state, ctx, text, spoken=True, confidence=event.confidence, at=event.at
+        )
+        return _booking(state, out, ctx, turn, event.at)
     return state, []
 
 
@@ -293,6 +305,9 @@ def _pressed(
         return _follow_up_answer(state, out, ctx, digits, at)
     if phase in _COLLECTING:
         return _collect(state, out, ctx, digits, spoken=False, at=at)
+    if phase is Phase.BOOKING:
+        turn = booking_flow.on_input(state, ctx, digits, spoken=False, confidence=1.0, at=at)
+        return _booking(state, out, ctx, turn, at)
     return _no_input(state, out, ctx, silent=False)
 
 
@@ -480,6 +495,8 @@ def _dispose(
             state = state.go(Phase.ANYTHING_ELSE, reprompts=0)
             out.add(_ask(state, ctx))
             return state, out.actions
+    if booking_flow.handles(intent, level, ctx):
+        return _booking(state, out, ctx, booking_flow.start(state, ctx, intent), None)
     if intent is Intent.SPEAK_TO_STAFF:
         number = ctx.transfers.front_desk
         if ctx.situation_time is SituationTime.OFFICE_HOURS and number and not out.text:
@@ -490,6 +507,32 @@ def _dispose(
         return _start_collecting(state, out, ctx)
     out.say(P.MESSAGE_INTRO)
     return _start_collecting(state, out, ctx)
+
+
+def _booking(
+    state: DialogueState,
+    out: _Out,
+    ctx: DialogueContext,
+    turn: booking_flow.FlowTurn,
+    at: datetime | None,
+) -> tuple[DialogueState, list[Action]]:
+    """Carry out a booking-flow turn and its hand-off back to the main conversation."""
+    out.add(*turn.actions)
+    state = turn.state
+    handoff = turn.handoff
+    if handoff is booking_flow.Handoff.REPROMPT:
+        return _no_input(state, out, ctx, silent=False, apologise=not turn.actions)
+    if handoff is booking_flow.Handoff.RETRIAGE:
+        # Something the caller said while booking is a red flag: triage it like a new reason.
+        state = state.go(Phase.REASON, reprompts=0)
+        when = at or state.started_at or _EPOCH
+        return _reason(state, out, ctx, turn.text, turn.confidence, when)
+    if handoff is booking_flow.Handoff.MESSAGE:
+        return _start_collecting(state, out, ctx)
+    if handoff is booking_flow.Handoff.ANYTHING_ELSE:
+        state = state.go(Phase.ANYTHING_ELSE, reprompts=0)
+        out.add(_ask(state, ctx))
+    return state, out.actions
 
 
 def _emergency(
@@ -1083,6 +1126,8 @@ def _ask(
             timeout_s=12,
             speech_timeout_s=4,
         )
+    if phase is Phase.BOOKING:
+        return booking_flow.ask(state)
     if phase is Phase.ANYTHING_ELSE:
         return Ask(
             line(P.ANYTHING_ELSE),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from triageline.domain.dialogue.booking_records import BookingFlow, flow_from_obj, flow_to_obj
 from triageline.domain.dialogue.events import Channel
 from triageline.domain.dialogue.records import CallerDetails, TriageSummary
 from triageline.domain.triage.types import FollowUp, Intent, Language, TriageLevel
@@ -34,6 +35,7 @@ class Phase(StrEnum):
     CALLBACK_NUMBER = "callback_number"
     CALLBACK_CONFIRM = "callback_confirm"
     ANYTHING_ELSE = "anything_else"
+    BOOKING = "booking"
     TRANSFERRING = "transferring"
     DONE = "done"
 
@@ -51,6 +53,7 @@ _AFTER_TRIAGE = frozenset(
         _P.ANYTHING_ELSE,
         _P.TRANSFERRING,
         _P.DONE,
+        _P.BOOKING,
     }
 )
 _COLLECTING_EXITS = frozenset({_P.DONE, _P.TRANSFERRING, _P.EMERGENCY_CONFIRM})
@@ -67,6 +70,9 @@ _TRANSITIONS: dict[Phase, frozenset[Phase]] = {
     _P.CALLBACK_NUMBER: _COLLECTING_EXITS | {_P.CALLBACK_NUMBER, _P.CALLBACK_CONFIRM},
     _P.CALLBACK_CONFIRM: _COLLECTING_EXITS | {_P.CALLBACK_CONFIRM, _P.CALLBACK_NUMBER},
     _P.ANYTHING_ELSE: _AFTER_TRIAGE | {_P.REASON, _P.CONFIRM_REASON},
+    _P.BOOKING: _COLLECTING_EXITS
+    | {_P.BOOKING, _P.REASON, _P.ANYTHING_ELSE, _P.CALLER_NAME, _P.PATIENT_NAME, _P.PATIENT_DOB}
+    | {_P.CALLBACK_NUMBER, _P.CALLBACK_CONFIRM},
     _P.TRANSFERRING: frozenset(
         {_P.CALLER_NAME, _P.PATIENT_NAME, _P.PATIENT_DOB, _P.CALLBACK_NUMBER, _P.CALLBACK_CONFIRM}
     )
@@ -134,6 +140,7 @@ class DialogueState:
     emergency_handled: bool = False
     crisis_offered: bool = False
     turn: int = 0
+    booking: BookingFlow | None = None
 
     def go(self, phase: Phase, **changes: object) -> DialogueState:
         """Move to ``phase`` (raising on an illegal transition) with other fields changed."""
@@ -274,6 +281,7 @@ def _state_to_obj(s: DialogueState) -> dict[str, object]:
         "emergency_handled": s.emergency_handled,
         "crisis_offered": s.crisis_offered,
         "turn": s.turn,
+        "booking": flow_to_obj(s.booking),
     }
 
 
@@ -316,6 +324,7 @@ def _state_from_obj(obj: dict[str, object]) -> DialogueState:
         emergency_handled=bool(obj["emergency_handled"]),
         crisis_offered=bool(obj["crisis_offered"]),
         turn=_int(obj["turn"]),
+        booking=flow_from_obj(obj.get("booking")),
     )
 
 
