@@ -269,3 +269,16 @@ def test_the_flow_state_round_trips_through_json() -> None:
     state = DialogueState(booking=flow)
     assert DialogueState.from_json(state.to_json()) == state
     assert timedelta(minutes=15) == slot.end - slot.start
+
+
+def test_an_existing_patient_books_in_chinese() -> None:
+    conv = make_conversation()
+    conv.start()
+    for answer in ("我想预约看医生", "对", "王小明", "1980年3月5日", "对", "膝盖疼", "自费"):
+        conv.say(answer)
+    offer = conv.say("星期一下午")
+    assert offer.startswith("现在有这些时间") and "星期一下午" in offer
+    assert "要帮您预约吗" in conv.say("第一个")
+    assert conv.say("对").startswith("已为您预约好")
+    outcome = appointment_outcome(_state(conv))
+    assert outcome is not None and outcome.type_id == "follow-up"
