@@ -128,6 +128,10 @@ class TriageEngine:
             sorted((i for p in packs for i in p.intents), key=lambda i: -i.priority)
         )
         self._validate()
+        self._by_trigger: dict[str, list[int]] = {}
+        for position, rule in enumerate(self._rules):
+            for trigger in rule.match[0] if rule.match else ():
+                self._by_trigger.setdefault(trigger, []).append(position)
         self._indexes = {lang: PhraseIndex(lang) for lang in Language}
         for concept in concepts.values():
             for lang, phrases in concept.phrases.items():
@@ -147,6 +151,13 @@ class TriageEngine:
         self._detector = LanguageDetector(
             _vocabulary(concepts.values(), Language.EN), _vocabulary(concepts.values(), Language.ES)
         )
+
+    def _candidate_rules(self, present: Mapping[str, list[str]]) -> list[Rule]:
+        """Rules whose first concept group has a match, in pack order."""
+        hit: set[int] = set()
+        for concept in present:
+            hit.update(self._by_trigger.get(concept, ()))
+        return [self._rules[i] for i in sorted(hit)]
 
     @property
     def rules(self) -> tuple[Rule, ...]:
@@ -218,7 +229,8 @@ class TriageEngine:
             else:
                 facts[fact] = parsed
         evaluations = [
-            self._evaluate(rule, present, facts, unknown, quantities) for rule in self._rules
+            self._evaluate(rule, present, facts, unknown, quantities)
+            for rule in self._candidate_rules(present)
         ]
         fired = [e for e in evaluations if e.fired]
         hits = tuple(

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
 from triageline.domain.triage.normalise import BOUNDARY, NormalisedText, normalise
 from triageline.domain.triage.types import Language
@@ -321,6 +322,7 @@ def compile_phrases(phrase: str, lang: Language) -> list[Pattern]:
     return [compile_phrase(p, lang) for p in expand_phrase(phrase)]
 
 
+@lru_cache(maxsize=16384)
 def compile_phrase(phrase: str, lang: Language) -> Pattern:
     """Compile one phrase in the pack syntax; raises PhraseError when malformed."""
     if "(" in phrase or ")" in phrase:
@@ -354,7 +356,7 @@ def _latin_element(raw: str, lang: Language) -> _Element:
             raise PhraseError(f"empty alternative in {raw!r}")
         prefix = alt.endswith("*")
         text = alt[:-1] if prefix else alt
-        units = normalise(text, lang).units
+        units = _word_units(text, lang)
         if len(units) != 1:
             raise PhraseError(f"alternative {alt!r} must be one word after normalisation")
         if prefix:
@@ -362,6 +364,12 @@ def _latin_element(raw: str, lang: Language) -> _Element:
         else:
             words.add(units[0])
     return _Element(frozenset(words), tuple(prefixes), optional, 0)
+
+
+@lru_cache(maxsize=16384)
+def _word_units(text: str, lang: Language) -> tuple[str, ...]:
+    """Normalised units of one phrase word (cached: packs repeat words a lot)."""
+    return normalise(text, lang).units
 
 
 def _zh_element(segment: str) -> _Element:
@@ -379,11 +387,63 @@ def _zh_element(segment: str) -> _Element:
     return _Element(frozenset(alts), (), optional, 0)
 
 
-@dataclass(frozen=True, slots=True)
 class _Entry:
-    pattern: Pattern
-    concept: str
-    kind: Kind
+    """An indexed phrase; its regex is compiled on first use (fast cold start)."""
+
+    __slots__ = ("_regex", "concept", "kind", "lang", "pattern")
+
+    def __init__(self, pattern: Pattern, concept: str, kind: Kind, lang: Language) -> None:
+        """Remember the phrase; compile later."""
+        self.pattern = pattern
+        self.concept = concept
+        self.kind = kind
+        self.lang = lang
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled regex (built once)."""
+        if self._regex is None:
+            self._regex = (
+                _zh_regex(self.pattern.elements)
+                if self.lang is Language.ZH
+                else _latin_regex(self.pattern.elements, self.lang)
+            )
+        return self._regex
+
+
+_BLOCKED = {
+    lang: "|".join(re.escape(w) for w in sorted(_NEGATION_WORDS[lang] | {BOUNDARY}))
+    for lang in Language
+}
+
+
+def _latin_regex(elements: tuple[_Element, ...], lang: Language) -> re.Pattern[str]:
+    """A pattern as a regex over tokens joined by single spaces (each followed by a space)."""
+    blocked = _BLOCKED[lang]
+    parts: list[str] = []
+    for element in elements:
+        if element.gap:
+            parts.append(f"(?:(?!(?:{blocked}) )\\S+ ){{0,{element.gap}}}?")
+            continue
+        alts = [re.escape(w) for w in sorted(element.words, key=len, reverse=True)]
+        alts += [re.escape(p) + "\\S*" for p in element.prefixes]
+        body = f"(?:{'|'.join(alts)}) "
+        parts.append(f"(?:{body})?" if element.optional else body)
+    return re.compile("".join(parts))
+
+
+def _zh_regex(elements: tuple[_Element, ...]) -> re.Pattern[str]:
+    """A Chinese pattern as a regex over characters."""
+    parts: list[str] = []
+    for element in elements:
+        if element.gap:
+            parts.append(f"[^{re.escape(BOUNDARY)}不没无未别]{{0,{element.gap}}}?")
+            continue
+        alts = [re.escape(w) for w in sorted(element.words, key=len, reverse=True)]
+        body = f"(?:{'|'.join(alts)})"
+        parts.append(f"{body}?" if element.optional else body)
+    return re.compile("".join(parts))
 
 
 class PhraseIndex:
@@ -395,7 +455,7 @@ class PhraseIndex:
         self._exact: dict[str, list[_Entry]] = {}
         self._prefix: dict[str, list[_Entry]] = {}
         self._prefix_lengths: set[int] = set()
-        self._zh_lengths: set[int] = set()
+        self._cache: dict[str, tuple[_Entry, ...]] = {}
         for phrase in _PSEUDO_NEGATIONS[lang]:
             self.add(phrase, "", Kind.PSEUDO)
         for phrase in _HISTORY_AFTER[lang]:
@@ -406,31 +466,37 @@ class PhraseIndex:
     def add(self, phrase: str, concept: str, kind: Kind = Kind.CONCEPT) -> None:
         """Compile and index a phrase."""
         for pattern in compile_phrases(phrase, self.lang):
-            self._add_pattern(_Entry(pattern, concept, kind))
+            self._add_pattern(_Entry(pattern, concept, kind, self.lang))
 
     def _add_pattern(self, entry: _Entry) -> None:
         """Index one compiled pattern under its first element."""
         first = entry.pattern.elements[0]
         for word in first.words:
-            self._exact.setdefault(word, []).append(entry)
-            if self.lang is Language.ZH:
-                self._zh_lengths.add(len(word))
+            key = word[0] if self.lang is Language.ZH else word
+            bucket = self._exact.setdefault(key, [])
+            if entry not in bucket:
+                bucket.append(entry)
         for prefix in first.prefixes:
             self._prefix.setdefault(prefix, []).append(entry)
             self._prefix_lengths.add(len(prefix))
+        self._cache.clear()
 
-    def _candidates(self, units: Sequence[str] | str, i: int) -> Iterable[_Entry]:
-        """Entries whose first element can match at position i."""
+    def _candidates(self, units: Sequence[str] | str, i: int) -> Sequence[_Entry]:
+        """Entries whose first element can match at position i (cached per token)."""
         if self.lang is Language.ZH:
-            text = units if isinstance(units, str) else "".join(units)
-            for length in self._zh_lengths:
-                yield from self._exact.get(text[i : i + length], ())
-            return
+            return self._exact.get(units[i], ())
         token = units[i]
-        yield from self._exact.get(token, ())
+        cached = self._cache.get(token)
+        if cached is not None:
+            return cached
+        found: list[_Entry] = list(self._exact.get(token, ()))
         for length in self._prefix_lengths:
             if length <= len(token):
-                yield from self._prefix.get(token[:length], ())
+                found.extend(self._prefix.get(token[:length], ()))
+        result = tuple(found)
+        if len(self._cache) < 50_000:
+            self._cache[token] = result
+        return result
 
     def scan(self, norm: NormalisedText) -> tuple[list[Match], list[Match], list[Match]]:
         """All (concept, exclude, pseudo) matches in an utterance."""
@@ -440,61 +506,30 @@ class PhraseIndex:
         pseudo: list[Match] = []
         sink = {Kind.CONCEPT: concepts, Kind.EXCLUDE: excludes, Kind.PSEUDO: pseudo}
         n = len(units)
+        if self.lang is Language.ZH:
+            text = norm.text
+            offsets = list(range(n + 1))
+            index_of = {i: i for i in range(n + 1)}
+        else:
+            text = " ".join(norm.units) + " "
+            offsets = []
+            position = 0
+            for token in norm.units:
+                offsets.append(position)
+                position += len(token) + 1
+            offsets.append(position)
+            index_of = {offset: i for i, offset in enumerate(offsets)}
         for i in range(n):
             if units[i] == BOUNDARY:
                 continue
             for entry in self._candidates(units, i):
-                end = self._match(entry.pattern.elements, 0, units, i)
-                if end is None:
+                found = entry.regex.match(text, offsets[i])
+                if found is None:
                     continue
+                end = index_of[found.end()]
                 evidence = _evidence(units, i, end, self.lang)
                 sink[entry.kind].append(Match(entry.concept, i, end, evidence))
         return concepts, excludes, pseudo
-
-    def _match(
-        self, elements: tuple[_Element, ...], k: int, units: Sequence[str] | str, i: int
-    ) -> int | None:
-        """End position when elements[k:] match at i (shortest), else None."""
-        if k == len(elements):
-            return i
-        element = elements[k]
-        n = len(units)
-        if element.gap:
-            j = i
-            for _ in range(element.gap + 1):
-                end = self._match(elements, k + 1, units, j)
-                if end is not None:
-                    return end
-                if j >= n or units[j] == BOUNDARY or self._blocks_gap(units, j):
-                    return None
-                j += 1
-            return None
-        for nxt in self._element_ends(element, units, i):
-            end = self._match(elements, k + 1, units, nxt)
-            if end is not None:
-                return end
-        if element.optional:
-            return self._match(elements, k + 1, units, i)
-        return None
-
-    def _blocks_gap(self, units: Sequence[str] | str, j: int) -> bool:
-        """Negations never sit silently inside a gap ("chest no pain" is not "chest pain")."""
-        unit = units[j]
-        if self.lang is Language.ZH:
-            return unit in "不没无未别"
-        return unit in _NEGATION_WORDS[self.lang]
-
-    def _element_ends(self, element: _Element, units: Sequence[str] | str, i: int) -> list[int]:
-        """Positions after element when it matches at i."""
-        if i >= len(units):
-            return []
-        if self.lang is Language.ZH:
-            assert isinstance(units, str)
-            return [i + len(w) for w in element.words if units.startswith(w, i)]
-        token = units[i]
-        if token in element.words or any(token.startswith(p) for p in element.prefixes):
-            return [i + 1]
-        return []
 
 
 def _evidence(units: Sequence[str] | str, start: int, end: int, lang: Language) -> str:
@@ -512,9 +547,10 @@ def find_concepts(index: PhraseIndex, norm: NormalisedText) -> list[Match]:
     concepts = [
         m for m in concepts if not any(x.concept == m.concept and _overlaps(m, x) for x in excludes)
     ]
-    negated = _negated(index.lang, norm, concepts, pseudo)
-    historical = _historical(index.lang, concepts, pseudo)
-    return [m for m in concepts if m not in negated and m not in historical]
+    dropped = _negated(index.lang, norm, concepts, pseudo) | _historical(
+        index.lang, concepts, pseudo
+    )
+    return [m for k, m in enumerate(concepts) if k not in dropped]
 
 
 def _overlaps(a: Match, b: Match) -> bool:
@@ -552,8 +588,8 @@ def _negation_cues(
 
 def _negated(
     lang: Language, norm: NormalisedText, concepts: list[Match], pseudo: list[Match]
-) -> set[Match]:
-    """Matches in the scope of a negation: the first concept after the cue and its list."""
+) -> set[int]:
+    """Indexes of matches in a negation's scope: the first concept after the cue and its list."""
     covered = [(m.start, m.end) for m in concepts] + [
         (m.start, m.end) for m in pseudo if not m.concept
     ]
@@ -562,34 +598,35 @@ def _negated(
         return set()
     units: Sequence[str] | str = norm.text if lang is Language.ZH else norm.units
     window = 2 if lang is Language.ZH else 3
-    ordered = sorted(concepts, key=lambda m: (m.start, -m.end))
-    negated: set[Match] = set()
+    ordered = sorted(range(len(concepts)), key=lambda k: (concepts[k].start, -concepts[k].end))
+    negated: set[int] = set()
     for _cue_start, cue_end in cues:
-        first = next((m for m in ordered if m.start >= cue_end), None)
-        if first is None or first.start - cue_end > window:
+        first = next((k for k in ordered if concepts[k].start >= cue_end), None)
+        if first is None or concepts[first].start - cue_end > window:
             continue
-        if not _clear(units, cue_end, first.start, lang):
+        if not _clear(units, cue_end, concepts[first].start, lang):
             continue
-        scope_end = first.end
+        scope_end = concepts[first].end
         negated.add(first)
-        for m in ordered:
-            if m.start < cue_end or m in negated:
+        for k in ordered:
+            m = concepts[k]
+            if m.start < cue_end or k in negated:
                 continue
-            if m.start < scope_end:
-                negated.add(m)
-                scope_end = max(scope_end, m.end)
-                continue
-            between = units[scope_end : m.start]
-            if between and all(u in _CHAIN[lang] or u in _NEGATION_WORDS[lang] for u in between):
-                negated.add(m)
-                scope_end = max(scope_end, m.end)
-                continue
-            if lang is Language.ZH and between and all(ch in "和或者也跟及没有" for ch in between):
-                negated.add(m)
+            if m.start < scope_end or _chained(units[scope_end : m.start], lang):
+                negated.add(k)
                 scope_end = max(scope_end, m.end)
                 continue
             break
     return negated
+
+
+def _chained(between: Sequence[str] | str, lang: Language) -> bool:
+    """Only list words ("or", "ni", "和") between two negated concepts."""
+    if not between:
+        return False
+    if lang is Language.ZH:
+        return all(ch in "和或者也跟及没有" for ch in between)
+    return all(u in _CHAIN[lang] or u in _NEGATION_WORDS[lang] for u in between)
 
 
 def _clear(units: Sequence[str] | str, start: int, end: int, lang: Language) -> bool:
@@ -597,19 +634,19 @@ def _clear(units: Sequence[str] | str, start: int, end: int, lang: Language) -> 
     return all(not (unit == BOUNDARY or unit in _BREAKERS[lang]) for unit in units[start:end])
 
 
-def _historical(lang: Language, concepts: list[Match], pseudo: list[Match]) -> set[Match]:
-    """Matches framed as past history ("heart attack last year", "history of seizures")."""
+def _historical(lang: Language, concepts: list[Match], pseudo: list[Match]) -> set[int]:
+    """Indexes of matches framed as past history ("heart attack last year")."""
     marks = [m for m in pseudo if m.concept.startswith("history")]
     if not marks:
         return set()
     reach = 4 if lang is Language.ZH else 3
-    out: set[Match] = set()
-    for m in concepts:
+    out: set[int] = set()
+    for k, m in enumerate(concepts):
         for mark in marks:
             if mark.concept == "history_after" and 0 <= mark.start - m.end <= reach:
-                out.add(m)
+                out.add(k)
             if mark.concept == "history_before" and 0 <= m.start - mark.end <= reach:
-                out.add(m)
+                out.add(k)
     return out
 
 

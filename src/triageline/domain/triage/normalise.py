@@ -31,6 +31,7 @@ _FULLWIDTH = str.maketrans(
     }
 )
 _LATIN_TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)*|[.,;:!?]|/|°")
+_MARKS = re.compile("[\u0300-\u036f]")
 _ZH_NOISE = re.compile(r"[\s\"'“”《》【】\[\]()（）~～…—-]+")
 _ZH_BOUNDARY = re.compile(r"[,.;:!?]+")
 
@@ -182,14 +183,10 @@ def fold(text: str) -> str:
     """Lower-case, unify apostrophes and full-width punctuation, strip Latin accents."""
     text = unicodedata.normalize("NFKC", text).translate(_FULLWIDTH).lower()
     text = text.translate(_APOSTROPHES)
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(ch for ch in decomposed if not _is_latin_mark(ch))
-    return unicodedata.normalize("NFC", stripped)
-
-
-def _is_latin_mark(ch: str) -> bool:
-    """True for combining accents (they only decorate Latin letters in our languages)."""
-    return unicodedata.category(ch) == "Mn"
+    return unicodedata.normalize("NFC", _MARKS.sub("", decomposed))
 
 
 def latin_tokens(text: str, lang: Language) -> list[str]:

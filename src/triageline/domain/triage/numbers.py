@@ -308,13 +308,20 @@ _ZH_IDIOMS = (
 )
 
 
+_IDIOM_FIRST = frozenset(w[0] for w in _ZH_IDIOMS)
+
+
 def zh_numerals_to_digits(text: str) -> str:
     """Convert Chinese numerals to Arabic digits ("三十九度五" -> "39度5", "一百零四" -> "104")."""
     out: list[str] = []
     i = 0
     n = len(text)
     while i < n:
-        idiom = next((w for w in _ZH_IDIOMS if text.startswith(w, i)), None)
+        idiom = (
+            next((w for w in _ZH_IDIOMS if text.startswith(w, i)), None)
+            if text[i] in _IDIOM_FIRST
+            else None
+        )
         if idiom == "十分" and text.startswith("十分钟", i):
             idiom = None
         if idiom is not None:

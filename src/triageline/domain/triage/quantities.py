@@ -383,14 +383,13 @@ _NAMED_DURATIONS: tuple[tuple[tuple[str, ...], float], ...] = (
 
 def _named_durations(tokens: tuple[str, ...], evidence: dict[str, str]) -> list[float]:
     """Durations said without a number ("all day", "desde ayer")."""
+    joined = f" {' '.join(tokens)} "
     out: list[float] = []
     for words, minutes in _NAMED_DURATIONS:
-        k = len(words)
-        for i in range(len(tokens) - k + 1):
-            if tokens[i : i + k] == words:
-                out.append(minutes)
-                evidence.setdefault("duration", " ".join(words))
-                break
+        phrase = " ".join(words)
+        if f" {phrase} " in joined:
+            out.append(minutes)
+            evidence.setdefault("duration", phrase)
     return out
 
 
