@@ -523,7 +523,7 @@ class PhraseIndex:
             if units[i] == BOUNDARY:
                 continue
             for entry in self._candidates(units, i):
-                found = entry.regex.match(text, offsets[i])
+                found = (entry._regex or entry.regex).match(text, offsets[i])
                 if found is None:
                     continue
                 end = index_of[found.end()]

@@ -120,12 +120,22 @@ def _value(word: str, lang: Language) -> tuple[str, int] | None:
     return None
 
 
+_EN_STARTERS = frozenset({*_EN_UNITS, *_EN_TENS, "hundred", "thousand", "a", "an"})
+_ES_STARTERS = frozenset({*_ES_UNITS, *_ES_TENS, *_ES_HUNDREDS, "mil"})
+
+
 def words_to_numbers(tokens: list[str], lang: Language) -> list[str]:
     """Replace runs of number words with digit strings; other tokens pass through unchanged."""
     out: list[str] = []
     i = 0
     n = len(tokens)
+    starters = _ES_STARTERS if lang is Language.ES else _EN_STARTERS
     while i < n:
+        word = tokens[i]
+        if word not in starters and not word.isdigit():
+            out.append(word)
+            i += 1
+            continue
         j, number = _parse_number(tokens, i, lang)
         if j == i:
             out.append(tokens[i])
