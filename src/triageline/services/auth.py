@@ -368,8 +368,9 @@ class AuthService:
         if user is None:
             self._audit(uow, "anonymous", action, ip, now, outcome="failed")
             return False
-        count = user.failed_logins + 1
-        locked_until = now + LOCKOUT_DURATION if count >= LOCKOUT_THRESHOLD else user.locked_until
+        expired_lock = user.locked_until is not None and now >= user.locked_until
+        count = (0 if expired_lock else user.failed_logins) + 1
+        locked_until = now + LOCKOUT_DURATION if count >= LOCKOUT_THRESHOLD else None
         uow.users.save(replace(user, failed_logins=count, locked_until=locked_until))
         self._audit(uow, user.id, action, ip, now, outcome="failed")
         if count >= LOCKOUT_THRESHOLD:

@@ -420,15 +420,24 @@ class PortalService:
     @staticmethod
     def _timeline(uow: PortalUnitOfWork, call_id: str) -> tuple[TimelineEntry, ...]:
         """What the audit trail recorded about this call and its messages and pages, in order."""
-        subjects = [f"call:{call_id}"] + [
-            f"message:{m.id}" for m in uow.messages.list_for_call(call_id)
-        ]
+        messages = uow.messages.list_for_call(call_id)
+        subjects = [f"call:{call_id}"] + [f"message:{m.id}" for m in messages]
+        entries: list[TimelineEntry] = []
+        for message in messages:
+            record = uow.pages.for_subject(message.id)
+            if record is None:
+                continue
+            subjects.append(f"page:{record.page.id}")
+            for sent in record.page.notifications:
+                if sent.sent_at is not None:
+                    what = f"notification {sent.channel.value} ({sent.status or 'sent'})"
+                    entries.append(TimelineEntry(sent.sent_at, what, sent.recipient_name))
         events = uow.audit_search.search(AuditQuery(subjects=tuple(subjects), limit=500))
-        entries = [
+        entries.extend(
             TimelineEntry(e.entry.at, e.entry.action, e.entry.actor)
             for e in events
             if not e.entry.action.endswith((".viewed", ".listed", ".denied"))
-        ]
+        )
         return tuple(sorted(entries, key=lambda t: t.at))
 
     # Live board ----------------------------------------------------------------------------
