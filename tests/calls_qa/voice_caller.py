@@ -34,12 +34,13 @@ def next_action(twiml: str) -> str | None:
 
 @dataclass
 class VoiceCaller:
-    """One caller on one call; ``responses`` holds every TwiML document received, in order."""
+    """One caller on one call: every request sent and TwiML document received, in order."""
 
     harness: Harness
     sid: str
     fields: dict[str, str] = field(default_factory=dict)
     responses: list[str] = field(default_factory=list)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         """Default the form fields from the call sid."""
@@ -67,6 +68,10 @@ class VoiceCaller:
         """Let the Gather time out (``actionOnEmptyResult`` posts with no input)."""
         return self._answer({})
 
+    def dial_result(self, status: str, duration_s: int = 60) -> str:
+        """Twilio posting a transfer's outcome to the ``<Dial>`` action URL."""
+        return self._answer({"DialCallStatus": status, "DialCallDuration": str(duration_s)})
+
     def hang_up(self, sequence: int, duration_s: int = 30) -> int:
         """Twilio's terminal status callback; returns the HTTP status."""
         done = {
@@ -91,7 +96,15 @@ class VoiceCaller:
         assert path is not None, f"nothing is being gathered: {self.last}"
         return self._post(path, {**self.fields, **extra})
 
+    def retry_last(self) -> str:
+        """Twilio re-sending the latest webhook exactly (a timeout on its side)."""
+        path, form = self.requests[-1]
+        response = self.harness.post(path, form)
+        assert response.status_code == 200, (path, response.status_code, response.text)
+        return str(response.text)
+
     def _post(self, path: str, form: dict[str, str]) -> str:
+        self.requests.append((path, form))
         response = self.harness.post(path, form)
         assert response.status_code == 200, (path, response.status_code, response.text)
         assert response.headers["content-type"].startswith("application/xml")
