@@ -99,3 +99,36 @@ def make_rig(uow_factory: UnitOfWorkFactory, **notifier_options: Any) -> Rig:
         config=PagingConfig(public_base_url="https://triageline.test", link_secret=LINK_SECRET),
     )
     return Rig(service, clock, notifier, uow_factory, practice)
+
+
+def make_short_chain_practice() -> Practice:
+    """The demo practice with a short chain for load tests: primary, +5 backup, +10 manager,
+    exhausted at +20 with the operator queue; no reminder within the test's horizon."""
+    from dataclasses import replace
+
+    from triageline.domain.paging import (
+        EscalationChain,
+        EscalationPolicy,
+        Notify,
+        Target,
+        Wait,
+    )
+
+    sms = (Channel.SMS,)
+    chain = EscalationChain(
+        steps=(
+            Notify(Target.parse("oncall_primary"), sms),
+            Wait(5),
+            Notify(Target.parse("oncall_backup"), sms),
+            Wait(5),
+            Notify(Target.parse("practice_manager"), sms),
+            Wait(10),
+        ),
+        fallback=Notify(Target.parse("operator_queue"), (Channel.PUSH,)),
+        renotify_after_ack=timedelta(hours=24),
+    )
+    return replace(demo_practice(), escalation=EscalationPolicy(chain, chain))
+
+
+SHORT_CHAIN_PLAN = ((0, "dr-alvarez"), (5, "dr-chen"), (10, "pm-nguyen"), (20, "operator_queue"))
+"""(minute, recipient) of every notification of the short chain when nobody acknowledges."""

@@ -243,7 +243,7 @@ class PagingService:
                 return _ref(found.page, created=False)
             self._write(uow, transition, None, at)
             uow.commit()
-        self._deliver(practice, transition.page, transition.dispatches)
+        self._deliver(practice, transition.page, transition.dispatches, recheck=False)
         return _ref(transition.page, created=True)
 
     def _practice(self, practice_id: str) -> Practice:
@@ -348,11 +348,19 @@ class PagingService:
         page: Page,
         dispatches: Sequence[PageNotification],
         worker_id: str | None = None,
+        *,
+        recheck: bool = True,
     ) -> None:
-        """Hand notifications to notifiers, record receipts; a failure falls back at once."""
+        """Hand notifications to notifiers, record receipts; a failure falls back at once.
+
+        Before each batch the page is re-read, so nothing goes out once it is acknowledged
+        (skipped only for the first batch of a page this call has just created).
+        """
         pending = list(dispatches)
         while pending:
-            pending = self._still_wanted(page.id, pending)
+            if recheck:
+                pending = self._still_wanted(page.id, pending)
+            recheck = True
             if not pending:
                 return
             sent_at = self._clock.now()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+from triageline.adapters.auth import models as portal_models  # noqa: F401  (table module)
 from triageline.adapters.scheduling import sql as scheduling_sql  # noqa: F401  (table module)
 from triageline.adapters.storage import call_steps as call_steps  # table module
 from triageline.adapters.storage import models
