@@ -186,6 +186,11 @@ class CallsPaging:
         """Open pages through ``service``."""
         self._service = service
 
+    @property
+    def service(self) -> PagingService:
+        """The paging service pages are opened through (the SMS route acknowledges with it)."""
+        return self._service
+
     def open_page(
         self, request: PageRequestLike, caller_update: CallerUpdate | None = None
     ) -> str | None:
@@ -290,6 +295,14 @@ class SimulatedPaging:
             self.page_ids.append(ref.page_id)
         return ref.page_id
 
+    def open_request(self, request: PageRequestLike) -> str | None:
+        """The calls service's PagingPort on the simulated clock (moved to the request's time)."""
+        self.clock.at = max(self.clock.at, request.requested_at)
+        page_id = CallsPaging(self.service).open_page(request)
+        if page_id is not None and page_id not in self.page_ids:
+            self.page_ids.append(page_id)
+        return page_id
+
     def advance(self, duration: timedelta) -> list[SentLine]:
         """Let ``duration`` of simulated time pass; each timer fires at its due time."""
         target = self.clock.now() + duration
@@ -354,3 +367,15 @@ class SimulatedPaging:
                 }
             )
         return out
+
+
+class SimulatedCallsPaging:
+    """The calls service's PagingPort over a `SimulatedPaging` (pages opened on its clock)."""
+
+    def __init__(self, simulated: SimulatedPaging) -> None:
+        """Open pages through ``simulated``."""
+        self._simulated = simulated
+
+    def open_page(self, request: PageRequestLike) -> str | None:
+        """Open (or find) the page for the request's message; None for a non-paging level."""
+        return self._simulated.open_request(request)

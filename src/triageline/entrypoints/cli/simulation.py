@@ -14,10 +14,12 @@ from triageline.adapters.config.loader import load_practice
 from triageline.domain.dialogue.actions import Action, Ask, Say
 from triageline.domain.dialogue.events import CallerEvent, Pressed, Said
 from triageline.domain.records import Channel
+from triageline.entrypoints.paging_wiring import SentLine, SimulatedCallsPaging, SimulatedPaging
 from triageline.entrypoints.web.calls_wiring import engine_triage
 from triageline.services.calls import CallService, RenderInfo, StatusUpdate, StepRequest
-from triageline.services.calls_memory import MemoryCallsStore, RecordingPaging, SettableClock
+from triageline.services.calls_memory import MemoryCallsStore, SettableClock
 from triageline.services.calls_ports import LoadedPractice
+from triageline.services.memory import MemoryStore
 
 CALLER_NUMBER = "+15125550199"
 """The simulated caller's number (fictional)."""
@@ -86,14 +88,14 @@ class Simulation:
 
     service: CallService
     clock: SettableClock
-    paging: RecordingPaging
+    paging: SimulatedPaging
     store: MemoryCallsStore
     practice_id: str
     to_number: str
     transcript: list[str] = field(default_factory=list)
     call_id: str | None = None
     step: int = 0
-    acks: dict[str, datetime] = field(default_factory=dict)
+    shown_pages: int = 0
     external_id: str = "CA" + "5" * 32
 
     def _stamp(self) -> str:
@@ -115,6 +117,21 @@ class Simulation:
         self.step += 1
         for line in result.response.splitlines():
             self.transcript.append(f"[{self._stamp()}] SERVICE: {line}")
+        self._show_pages()
+
+    def _show_pages(self) -> None:
+        """Add the notifications sent since the last call, each at its own time and offset."""
+        sent = self.paging.sent
+        for line in sent[self.shown_pages :]:
+            self.transcript.append(_page_line(line, sent))
+        self.shown_pages = len(sent)
+
+    def pass_time(self, delta: timedelta) -> None:
+        """Let simulated time pass; paging timers that fall due fire at their own due time."""
+        self.paging.clock.at = max(self.paging.clock.at, self.clock.now())
+        self.paging.advance(self.clock.now() + delta - self.paging.clock.at)
+        self.clock.set(self.paging.clock.now())
+        self._show_pages()
 
     def start(self) -> None:
         """The call connects."""
@@ -123,7 +140,7 @@ class Simulation:
     def play(self, line: ScriptLine) -> None:
         """Carry out one script line."""
         if line.kind in ("say", "press"):
-            self.clock.advance(TURN_GAP)
+            self.pass_time(TURN_GAP)
             now = self.clock.now()
             shown = line.value if line.kind == "say" else f"[presses {line.value}]"
             self.transcript.append(f"[{self._stamp()}] CALLER: {shown}")
@@ -134,16 +151,17 @@ class Simulation:
             )
             self._send(event)
         elif line.kind == "wait":
-            self.clock.advance(parse_duration(line.value))
+            self.pass_time(parse_duration(line.value))
             self.transcript.append(f"[{self._stamp()}] (waited {line.value})")
         elif line.kind == "ack":
-            if self.paging.requests:
-                page_id = f"page-{self.paging.requests[-1].message_id}"
-                self.acks.setdefault(page_id, self.clock.now())
-                who = line.value or "the last person paged"
-                self.transcript.append(f"[{self._stamp()}] (page acknowledged by {who})")
+            self.paging.clock.at = max(self.paging.clock.at, self.clock.now())
+            who = self.paging.ack(line.value or None)
+            if who is None:
+                self.transcript.append(f"[{self._stamp()}] (no page to acknowledge)")
+            else:
+                self.transcript.append(f"[{self._stamp()}] PAGE acknowledged by {who}")
         elif line.kind == "hangup":
-            self.clock.advance(TURN_GAP)
+            self.pass_time(TURN_GAP)
             self.transcript.append(f"[{self._stamp()}] CALLER: [hangs up]")
             self.service.status(
                 StatusUpdate(self.practice_id, self.external_id, "completed", 99, None)
@@ -152,14 +170,7 @@ class Simulation:
     def outcome(self) -> dict[str, object]:
         """The final outcome object (stable keys as in design.md)."""
         call, _turns, messages = self.service.transcript(self.call_id or "")
-        pages: list[dict[str, object]] = [
-            {
-                "id": f"page-{r.message_id}",
-                "acknowledged_at": _iso(self.acks.get(f"page-{r.message_id}")),
-                "notifications": [],
-            }
-            for r in self.paging.requests
-        ]
+        pages = self.paging.outcome()
         return {
             "outcome": {
                 "disposition": call.disposition if call else None,
@@ -173,8 +184,11 @@ class Simulation:
         }
 
 
-def _iso(at: datetime | None) -> str | None:
-    return at.isoformat() if at else None
+def _page_line(line: SentLine, sent: Sequence[SentLine]) -> str:
+    """`[stamp] PAGE +05:00 -> dr-alvarez (sms)`, the offset counted from the page's first send."""
+    first = next(s.at for s in sent if s.page_id == line.page_id)
+    stamp = line.at.strftime("%Y-%m-%d %H:%M:%S%z")
+    return f"[{stamp}] PAGE {line.text(first).replace('  page ', ' ')}"
 
 
 def simulate(
@@ -190,13 +204,15 @@ def simulate(
         )
         uow.commit()
     clock = SettableClock(at)
-    paging = RecordingPaging()
+    # Paging keeps its own store: a memory unit of work publishes its whole snapshot on commit,
+    # so a page committed while the calls service's unit of work is open would be overwritten.
+    paging = SimulatedPaging(MemoryStore().uow_factory, practice, at)
     directory = StaticPracticeDirectory([LoadedPractice(practice, 1, engine_triage(practice))])
-    service = CallService(store.calls_uow, directory, clock, paging)
+    service = CallService(store.calls_uow, directory, clock, SimulatedCallsPaging(paging))
     sim = Simulation(service, clock, paging, store, practice.id, practice.phones.main)
     sim.start()
     for line in lines:
         sim.play(line)
     if until is not None and clock.now() < at + until:
-        clock.set(at + until)
+        sim.pass_time(at + until - clock.now())
     return sim.transcript, json.dumps(sim.outcome(), ensure_ascii=False, sort_keys=True)
