@@ -345,6 +345,35 @@ def local_instant(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
     return aware
 
 
+class SchedulerKind(StrEnum):
+    """Which calendar a practice books on."""
+
+    BUILTIN = "builtin"
+    FHIR = "fhir"
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarSource:
+    """The practice's calendar: the built-in one, or an EHR's FHIR R4 API (token in an env var)."""
+
+    kind: SchedulerKind = SchedulerKind.BUILTIN
+    fhir_base_url: str | None = None
+    fhir_token_env: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPolicy:
+    """Whether and how long before an appointment the patient gets a reminder text."""
+
+    enabled: bool = True
+    lead: timedelta = timedelta(hours=24)
+
+    def __post_init__(self) -> None:
+        """A reminder is sent at least an hour ahead."""
+        if self.lead < timedelta(hours=1):
+            raise BookingError("a reminder lead time must be at least one hour")
+
+
 @dataclass(frozen=True, slots=True)
 class BookingCatalog:
     """Everything needed to generate slots: types, provider templates, holidays."""
@@ -352,6 +381,8 @@ class BookingCatalog:
     types: tuple[AppointmentType, ...]
     templates: tuple[AvailabilityTemplate, ...]
     holidays: HolidayCalendar = field(default_factory=NoHolidays)
+    calendar: CalendarSource = field(default_factory=CalendarSource)
+    reminders: ReminderPolicy = field(default_factory=ReminderPolicy)
 
     def __post_init__(self) -> None:
         """Ids must be unique and type restrictions must name known providers."""

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from triageline.domain.booking import (
     Appointment,
@@ -56,6 +57,14 @@ MAX_ROUNDS = 4
 """Book actions answered per caller event at most (search, then book, then alternatives)."""
 
 
+class SchedulerLookup(Protocol):
+    """Finds the scheduler serving a practice."""
+
+    def scheduler_for(self, practice_id: str) -> Scheduler | None:
+        """The practice's scheduler, or None when it does not book in conversation."""
+        ...
+
+
 class SchedulerDirectory:
     """The scheduler serving each practice (None: the practice does not book in conversation)."""
 
@@ -72,7 +81,7 @@ class SchedulerDirectory:
 class BookingDesk:
     """Carries out the dialogue's booking requests for any practice."""
 
-    schedulers: SchedulerDirectory
+    schedulers: SchedulerLookup
 
     def can_book(self, practice: Practice) -> bool:
         """True when the practice has appointment types and a scheduler."""

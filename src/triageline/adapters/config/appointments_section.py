@@ -16,10 +16,13 @@ from triageline.domain.booking import (
     AvailabilityException,
     AvailabilityTemplate,
     BookingCatalog,
+    CalendarSource,
     DayBlock,
     HolidayCalendar,
     NoHolidays,
     PatientKind,
+    ReminderPolicy,
+    SchedulerKind,
     WeeklyBlock,
 )
 from triageline.domain.practice import HolidayCalendar as PracticeHolidays
@@ -136,12 +139,20 @@ class FhirSchedulerConfig(_Model):
     token_env: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
 
 
+class RemindersConfig(_Model):
+    """Reminder texts before appointments (no clinical detail): on/off and the lead time."""
+
+    enabled: bool = True
+    lead_hours: Annotated[float, Field(ge=1, le=24 * 14)] = 24
+
+
 class AppointmentsSection(_Model):
     """The `appointments` section: visit types, provider availability and which calendar."""
 
     scheduler: Literal["builtin", "fhir"] = "builtin"
     timezone: Annotated[str, AfterValidator(_check_zone)] | None = None
     fhir: FhirSchedulerConfig | None = None
+    reminders: RemindersConfig = RemindersConfig()
     types: list[AppointmentTypeConfig] = Field(min_length=1)
     availability: list[AvailabilityConfig] = Field(min_length=1)
 
@@ -252,7 +263,17 @@ class AppointmentsSection(_Model):
                     step=timedelta(minutes=entry.step_minutes),
                 )
             )
-        return BookingCatalog(types, tuple(templates), holidays or NoHolidays())
+        calendar = CalendarSource(
+            SchedulerKind(self.scheduler),
+            self.fhir.base_url if self.fhir else None,
+            self.fhir.token_env if self.fhir else None,
+        )
+        reminders = ReminderPolicy(
+            self.reminders.enabled, timedelta(hours=self.reminders.lead_hours)
+        )
+        return BookingCatalog(
+            types, tuple(templates), holidays or NoHolidays(), calendar, reminders
+        )
 
 
 def _zone_for(entry: AvailabilityConfig, default: str | None) -> str:

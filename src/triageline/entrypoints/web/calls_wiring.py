@@ -1,4 +1,4 @@
-"""Wire the calls service for the web app: step log, practice directory, clock, paging, triage."""
+"""Wire the calls service for the web app: step log, practices, clock, paging, triage, booking."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from triageline.domain.audit import AuditEntry
 from triageline.domain.practice import Practice
 from triageline.domain.triage.pack import PracticeProtocols
 from triageline.domain.triage.types import Language, TriageResult
+from triageline.entrypoints.booking_wiring import Booking, build_booking
 from triageline.services.calls import CallService
 from triageline.services.calls_ports import CallsUnitOfWork, Clock, PagingPort, TriageFn
 
@@ -59,6 +60,7 @@ class CallsWeb:
     tokens: Callable[[str], tuple[str, ...]]
     public_base_url: str | None
     audit: Callable[[AuditEntry], None]
+    booking: Booking | None = None
 
 
 def build_calls(
@@ -76,15 +78,24 @@ def build_calls(
 
     directory = DbPracticeDirectory(container.uow_factory, triage_factory or engine_triage)
 
+    def practice_of(practice_id: str) -> Practice | None:
+        loaded = directory.get(practice_id)
+        return None if loaded is None else loaded.practice
+
+    booking = build_booking(container, practice_of, environ=environ)
+
     def audit(entry: AuditEntry) -> None:
         with container.uow_factory() as uow:
             uow.audit.append(entry)
             uow.commit()
 
     return CallsWeb(
-        service=CallService(calls_uow, directory, clock or SystemClock(), paging),
+        service=CallService(
+            calls_uow, directory, clock or SystemClock(), paging, booking=booking.desk
+        ),
         directory=directory,
         tokens=tokens_from_env(environ),
         public_base_url=container.settings.public_base_url,
         audit=audit,
+        booking=booking,
     )

@@ -1,7 +1,8 @@
 """triageline's own FHIR R4 API: Schedule, Slot, Appointment, minimal Patient, $find and $book.
 
 Mounted at ``/fhir/R4``. The backend (scheduler, catalog, clock, tokens) is read from
-``app.state.fhir_backend``; without it every request answers 503. Every resource is validated
+``app.state.fhir_backend`` (or built once by ``app.state.fhir_backend_provider``, a callable
+returning the backend or None); without one every request answers 503. Every resource is validated
 with fhir.resources (R4B) plus our own code and invariant checks before it leaves. All reads need
 a bearer token (fail closed); only ``/metadata`` is public.
 """
@@ -93,6 +94,11 @@ def _problem(problem: _ProblemError) -> FhirResponse:
 
 def _backend(request: Request, *, public: bool = False) -> FhirApiBackend:
     backend = getattr(request.app.state, "fhir_backend", None)
+    provider = getattr(request.app.state, "fhir_backend_provider", None)
+    if backend is None and callable(provider):
+        backend = provider()
+        if isinstance(backend, FhirApiBackend):
+            request.app.state.fhir_backend = backend
     if not isinstance(backend, FhirApiBackend):
         raise _ProblemError(503, "transient", "FHIR API is not configured")
     if public:
