@@ -228,9 +228,57 @@ def normalise(text: str, lang: Language) -> NormalisedText:
     return NormalisedText(lang, tuple(tokens))
 
 
+_ZH_HOMOPHONES: tuple[tuple[str, str], ...] = (
+    ("新口", "心口"),
+    ("心口罩", "新口罩"),
+    ("胸扣", "胸口"),
+    ("一岛素", "胰岛素"),
+    ("胰导素", "胰岛素"),
+    ("移岛素", "胰岛素"),
+    ("抗宁", "抗凝"),
+    ("抗拧", "抗凝"),
+    ("公缩", "宫缩"),
+    ("宫索", "宫缩"),
+    ("阳水", "羊水"),
+    ("洋水", "羊水"),
+    ("抽疯", "抽风"),
+    ("嘴外", "嘴歪"),
+    ("遇约", "预约"),
+    ("予约", "预约"),
+    ("个张单", "个账单"),
+    ("帐单", "账单"),
+    ("心机梗", "心肌梗"),
+    ("颠痫", "癫痫"),
+    ("癫闲", "癫痫"),
+    ("过民", "过敏"),
+    ("羊癫风", "羊癫疯"),
+    ("付帐", "付账"),
+    ("坏孕", "怀孕"),
+    ("呼吸困蓝", "呼吸困难"),
+    ("中疯", "中风"),
+    ("哮揣", "哮喘"),
+    ("胎洞", "胎动"),
+    ("噎主", "噎住"),
+    ("抽畜", "抽搐"),
+)
+"""Speech-recognition homophone errors in Mandarin (same or near-same pinyin) and their fix."""
+_ZH_HOMOPHONE_FIRST = frozenset(w[0] for w, _ in _ZH_HOMOPHONES)
+
+
+def _zh_homophones(text: str) -> str:
+    """Replace common Mandarin ASR homophone errors (新口 -> 心口, 一岛素 -> 胰岛素)."""
+    if not any(ch in _ZH_HOMOPHONE_FIRST for ch in text):
+        return text
+    for wrong, right in _ZH_HOMOPHONES:
+        if wrong in text:
+            text = text.replace(wrong, right)
+    return text
+
+
 def _zh_units(folded: str) -> str:
     """Chinese is matched character by character; Latin words stay as lower-case letters."""
     text = _ZH_NOISE.sub("", folded)
+    text = _zh_homophones(text)
     text = _ZH_BOUNDARY.sub(BOUNDARY, text)
     text = zh_numerals_to_digits(text)
     return text.strip(BOUNDARY)

@@ -342,9 +342,7 @@ def zh_numerals_to_digits(text: str) -> str:
             out.append(text[i])
             i += 1
             continue
-        j = i
-        while j < n and text[j] in _ZH_NUMERAL_CHARS:
-            j += 1
+        j = _zh_run_end(text, i)
         run = text[i:j]
         value = _zh_run_value(run)
         out.append(run if value is None else value)
@@ -357,8 +355,28 @@ def zh_numerals_to_digits(text: str) -> str:
                 k += 1
             out.append("." + frac)
             j = k
+        if value is not None and j < n and text[j] in _ZH_NUMERAL_CHARS:
+            out.append("/")  # two numbers said back to back ("一百八十五一百二十五")
         i = j
     return "".join(out)
+
+
+def _zh_run_end(text: str, start: int) -> int:
+    """End of one Chinese number: "一百八十五一百二十五" is two numbers (185, 125), not one."""
+    j = start
+    smallest: int | None = None
+    while j < len(text) and text[j] in _ZH_NUMERAL_CHARS:
+        mult = _ZH_MULT.get(text[j])
+        if mult is not None:
+            if smallest is not None and mult >= smallest and j - 1 > start:
+                # A multiplier no smaller than one already used starts a new number at its digit.
+                return j - 1 if text[j - 1] in _ZH_DIGITS else j
+            smallest = mult
+        elif smallest is not None and text[j - 1] in _ZH_DIGITS and text[j - 1] not in "零〇":
+            # "一百四九十": 140 then 90 - two digits in a row after a multiplier.
+            return j
+        j += 1
+    return j
 
 
 def _zh_run_value(run: str) -> str | None:
@@ -366,6 +384,9 @@ def _zh_run_value(run: str) -> str | None:
     if all(ch in _ZH_DIGITS for ch in run):
         if len(run) == 1:
             return str(_ZH_DIGITS[run])
+        if len(run) == 2 and _ZH_DIGITS[run[1]] == _ZH_DIGITS[run[0]] + 1:
+            # "五六个小时", "两三天": a spoken range; the upper end counts.
+            return str(_ZH_DIGITS[run[1]])
         return "".join(str(_ZH_DIGITS[ch]) for ch in run)
     total = 0
     current = 0

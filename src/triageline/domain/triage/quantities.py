@@ -398,24 +398,48 @@ _ZH_TEMP = (
     re.compile(_ZH_NUM + r"度(\d)(?!\d)"),
     re.compile(_ZH_NUM + r"(?:度|°c|°)"),
     re.compile(r"(?:体温|温度|发烧|发热|烧到|烧了|量了|高烧|低烧)[^\d]{0,3}" + _ZH_NUM),
+    # "一量38.5", "额温37.9", "烧38.2": a measuring word then a plausible reading.
+    re.compile(
+        r"(?:量|测|额温|耳温|腋温|肛温|烧)[^\d]{0,3}" + r"((?:3[5-9]|4[0-2])(?:\.\d)?)(?!\d)"
+    ),
+    # A bare decimal reading in the body-temperature range is a temperature.
+    re.compile(r"(?<![\d./])((?:3[5-9]|4[0-2])\.\d)(?![\d/]|公斤|斤|kg|元|块|米|厘米|毫)"),
 )
 _ZH_AGE = (
     re.compile(
-        _ZH_NUM + r"(?:个)?(月|周|星期|礼拜|天|岁)(?:大|的(?:宝宝|孩子|婴儿|小孩|儿子|女儿|宝))"
+        _ZH_NUM
+        + r"(?:个)?(?:多|半)?(月|周|星期|礼拜|天|岁)(?:多|半)?"
+        + r"(?:大|的(?:宝宝|孩子|婴儿|小孩|儿子|女儿|宝|小宝宝|娃|闺女|孙子|孙女))"
     ),
-    re.compile(r"(?:出生|生下来|刚生)(?:才)?" + _ZH_NUM + r"(?:个)?(月|周|星期|天)"),
     re.compile(
-        r"(?:宝宝|孩子|婴儿|小孩|儿子|女儿|孙子|孙女|新生儿)(?:才|刚|今年)?"
+        r"(?:出生|生下来|刚生)(?:才|刚|刚刚|有|了)?"
         + _ZH_NUM
-        + r"(?:个)?(月|周|星期|天|岁)"
+        + r"(?:个)?(?:多|半)?(月|周|星期|礼拜|天)"
+    ),
+    re.compile(
+        r"(?:宝宝|孩子|婴儿|小孩|儿子|女儿|孙子|孙女|新生儿|娃|闺女|小宝|外孙|外孙女)"
+        + r"(?:才|刚|刚刚|今年|现在|有|还不到|不到|刚满|满)?"
+        + _ZH_NUM
+        + r"(?:个)?(?:多|半)?(月|周|星期|礼拜|天|岁)"
     ),
     re.compile(_ZH_NUM + r"岁"),
 )
 _ZH_AGE_UNITS = {"月": 30.4, "周": 7, "星期": 7, "礼拜": 7, "天": 1, "岁": 365}
 _ZH_PREGNANCY = (
-    re.compile(r"(?:怀孕|孕|怀了|身孕)(?:了|已经|快|到)?" + _ZH_NUM + r"(?:个)?(周|星期|月)"),
-    re.compile(_ZH_NUM + r"(?:个)?(周|星期|月)的(?:身孕|孕)"),
+    re.compile(
+        r"(?:怀孕|孕|怀了|身孕|怀着|怀上)(?:了|已经|快|到|才|刚|有)?"
+        + _ZH_NUM
+        + r"(?:个)?(?:多|半)?(周|星期|礼拜|月)"
+    ),
+    re.compile(_ZH_NUM + r"(?:个)?(?:多|半)?(周|星期|礼拜|月)的(?:身孕|孕)"),
 )
+# Weeks said without "怀孕" count as pregnancy weeks only beside an obstetric word.
+_ZH_OBSTETRIC_CUES = ("羊水", "破水", "宫缩", "胎动", "胎儿", "见红", "预产期", "产检", "孕")
+_ZH_BARE_WEEKS = re.compile(_ZH_NUM + r"(?:多)?(?:个)?(周|星期|礼拜)(?!大|的宝|的孩|的婴)")
+_ZH_AGE_UNDER = re.compile(
+    r"(?:不到|没到|不满|没满|还不到)" + _ZH_NUM + r"(?:个)?(月|周|星期|礼拜|天)"
+)
+_ZH_NAMED_AGES = (("没满月", 20.0), ("不满月", 20.0), ("还在月子", 20.0), ("刚满月", 30.0))
 _ZH_BP = (
     re.compile(_ZH_NUM + r"/" + _ZH_NUM),
     re.compile(r"高压" + _ZH_NUM + r".{0,2}低压" + _ZH_NUM),
@@ -423,7 +447,9 @@ _ZH_BP = (
 )
 _ZH_SYSTOLIC = re.compile(r"(?:血压|高压)[^\d]{0,3}" + _ZH_NUM)
 _ZH_DURATION = re.compile(
-    r"(?:超过|多于)?" + _ZH_NUM + r"(?:多)?(?:个)?(分钟|分|小时|钟头|天)(?!前|以前|之前)"
+    r"(?:超过|多于|快|将近)?"
+    + _ZH_NUM
+    + r"(?:多|几|来)?(?:个)?(?:多)?(分钟|分|小时|钟头|天)(?!前|以前|之前)"
 )
 _ZH_DURATION_UNITS = {"分钟": 1, "分": 1, "小时": 60, "钟头": 60, "天": 1440}
 _ZH_NAMED_DURATIONS = (
@@ -458,6 +484,13 @@ def _extract_zh(text: str) -> Quantities:
             unit = m.group(2) if m.lastindex and m.lastindex >= 2 else "岁"
             ages.append(float(m.group(1)) * _ZH_AGE_UNITS[unit])
             evidence.setdefault("age", m.group(0))
+    for m in _ZH_AGE_UNDER.finditer(text):
+        ages.append(float(m.group(1)) * _ZH_AGE_UNITS[m.group(2)] - 1)
+        evidence.setdefault("age", m.group(0))
+    for word, days in _ZH_NAMED_AGES:
+        if word in text:
+            ages.append(days)
+            evidence.setdefault("age", word)
     if any(w in text for w in ("新生儿", "刚出生", "刚生的", "出生没几天")):
         ages.append(14.0)
         evidence.setdefault("age", "新生儿")
@@ -467,6 +500,11 @@ def _extract_zh(text: str) -> Quantities:
             value = float(m.group(1))
             weeks.append(round(value * 4.33, 1) if m.group(2) == "月" else value)
             evidence.setdefault("pregnancy_weeks", m.group(0))
+    if not weeks and any(cue in text for cue in _ZH_OBSTETRIC_CUES):
+        for m in _ZH_BARE_WEEKS.finditer(text):
+            if 4 <= float(m.group(1)) <= 45:
+                weeks.append(float(m.group(1)))
+                evidence.setdefault("pregnancy_weeks", m.group(0))
     systolic: float | None = None
     diastolic: float | None = None
     for pattern in _ZH_BP:
@@ -483,8 +521,9 @@ def _extract_zh(text: str) -> Quantities:
                 evidence.setdefault("bp", m.group(0))
     durations: list[float] = []
     for m in _ZH_DURATION.finditer(text):
-        minutes = float(m.group(1)) * _ZH_DURATION_UNITS[m.group(2)]
-        if m.group(0).startswith(("超过", "多于")) or "多" in m.group(0):
+        count = float(m.group(1)) + (5 if "几" in m.group(0) else 0)  # "十几个小时" ~ 15
+        minutes = count * _ZH_DURATION_UNITS[m.group(2)]
+        if m.group(0).startswith(("超过", "多于")) or "多" in m.group(0) or "来" in m.group(0):
             minutes += 1
         durations.append(minutes)
         evidence.setdefault("duration", m.group(0))
