@@ -61,11 +61,16 @@ def test_lunch_refill_takes_a_routine_message() -> None:
     assert len(outcome["messages"]) == 1  # type: ignore[arg-type]
 
 
-def test_sunday_appointment_request_takes_a_scheduling_message() -> None:
+def test_sunday_appointment_request_books_mondays_first_opening() -> None:
     _transcript, outcome = _run("sunday-appointment.txt", SUNDAY)
     assert outcome["intent"] == "appointment_new"
-    assert outcome["disposition"] == "message_taken"
+    assert outcome["disposition"] == "appointment"
     assert outcome["pages"] == []
+    assert outcome["messages"] == []  # booked: nothing left for the front desk
+    appointment = outcome["appointment"]
+    assert isinstance(appointment, dict)
+    assert appointment["status"] == "booked"
+    assert datetime.fromisoformat(appointment["start"]).date().isoformat() == "2026-03-09"
 
 
 def test_spanish_urgent_call_is_served_in_spanish_and_pages() -> None:

@@ -19,7 +19,12 @@ def simulate(
         str | None, typer.Option("--until", help="Run the clock this long after --at (e.g. 2h).")
     ] = None,
 ) -> None:
-    """Play a scripted caller against the real services on a simulated clock."""
+    """Play a scripted caller against the real services on a simulated clock.
+
+    One caller turn per line; directives: #press DIGITS, #wait 5m, #ack [who], #hangup, and
+    before the first turn #appointment TYPE ISO-START NAME YYYY-MM-DD (an existing appointment
+    for the caller's number, e.g. to reschedule).
+    """
     from datetime import datetime
 
     from triageline.adapters.config.loader import ConfigError

@@ -14,6 +14,12 @@ from triageline.adapters.config.loader import load_practice
 from triageline.domain.dialogue.actions import Action, Ask, Say
 from triageline.domain.dialogue.events import CallerEvent, Pressed, Said
 from triageline.domain.records import Channel
+from triageline.entrypoints.cli.simulation_booking import (
+    SeedError,
+    appointment_entry,
+    parse_seed,
+    simulated_calendar,
+)
 from triageline.entrypoints.paging_wiring import SentLine, SimulatedCallsPaging, SimulatedPaging
 from triageline.entrypoints.web.calls_wiring import engine_triage
 from triageline.services.calls import CallService, RenderInfo, StatusUpdate, StepRequest
@@ -71,6 +77,14 @@ def parse_script(lines: Iterable[str]) -> list[ScriptLine]:
             parsed.append(ScriptLine("ack", rest))
         elif word == "hangup" and not rest:
             parsed.append(ScriptLine("hangup"))
+        elif word == "appointment":
+            if any(p.kind != "appointment" for p in parsed):
+                raise ScriptError(f"line {number}: #appointment lines come before the call")
+            try:
+                parse_seed(rest)
+            except SeedError as error:
+                raise ScriptError(f"line {number}: {error}") from None
+            parsed.append(ScriptLine("appointment", rest))
         else:
             raise ScriptError(f"line {number}: unknown directive {line!r}")
     return parsed
@@ -179,7 +193,7 @@ class Simulation:
                 "lang": call.language.value if call and call.language else None,
                 "messages": [m.id for m in messages],
                 "pages": pages,
-                "appointment": None,
+                "appointment": appointment_entry(call.dialogue_state if call else None),
             }
         }
 
@@ -208,10 +222,26 @@ def simulate(
     # so a page committed while the calls service's unit of work is open would be overwritten.
     paging = SimulatedPaging(MemoryStore().uow_factory, practice, at)
     directory = StaticPracticeDirectory([LoadedPractice(practice, 1, engine_triage(practice))])
-    service = CallService(store.calls_uow, directory, clock, SimulatedCallsPaging(paging))
+    calendar = simulated_calendar(practice)
+    service = CallService(
+        store.calls_uow,
+        directory,
+        clock,
+        SimulatedCallsPaging(paging),
+        booking=calendar.desk if calendar else None,
+    )
     sim = Simulation(service, clock, paging, store, practice.id, practice.phones.main)
+    for line in (x for x in lines if x.kind == "appointment"):
+        if calendar is None:
+            raise ScriptError("#appointment needs an appointments section in the practice")
+        try:
+            seeded = calendar.seed(parse_seed(line.value), CALLER_NUMBER, at)
+        except SeedError as error:
+            raise ScriptError(str(error)) from None
+        local = seeded.start.astimezone(practice.tz).isoformat()
+        sim.transcript.append(f"(on the calendar: {seeded.appointment_type_id} at {local})")
     sim.start()
-    for line in lines:
+    for line in (x for x in lines if x.kind != "appointment"):
         sim.play(line)
     if until is not None and clock.now() < at + until:
         sim.pass_time(at + until - clock.now())
