@@ -21,7 +21,11 @@ EN, ES, ZH = Language.EN, Language.ES, Language.ZH
         ("one oh four", EN, "104"),
         ("oh my god", EN, "oh my god"),
         ("two and a half months old", EN, "2.5 months old"),
-        ("I can not breathe, help!", EN, "i cant breathe . help"),
+        ("I can not breathe, help!", EN, "i cant breathe , help"),
+        ("it hurts. No, really", EN, "it hurts . no , really"),
+        ("My son's throat's tight and she's scared", EN, "my son throat tight and shes scared"),
+        ("she's talkin funny and breathin hard", EN, "shes talking funny and breathing hard"),
+        ("cousin", EN, "cousin"),
         ("ciento uno punto cinco", ES, "101.5"),
         ("treinta y ocho y medio", ES, "38.5"),
         ("ciento noventa y seis", ES, "196"),
@@ -65,6 +69,13 @@ def test_misspellings_are_corrected() -> None:
         ("怀孕三十二周", ZH, "pregnancy_weeks", 32.0),
         ("血压一百九十/一百二十", ZH, "bp_systolic", 190.0),
         ("抽搐了十分钟", ZH, "duration_minutes", 10.0),
+        ("she was born 18 days ago and feels hot", EN, "age_days", 18.0),
+        ("I'm 36 weeks and my head is pounding", EN, "pregnancy_weeks", 36.0),
+        ("my wife is 20 weeks", EN, "pregnancy_weeks", 20.0),
+        ("Thirty-two weeks and bleeding", EN, "pregnancy_weeks", 32.0),
+        ("his top number is 210 and the bottom is 130", EN, "bp_systolic", 210.0),
+        ("his top number is 210 and the bottom is 130", EN, "bp_diastolic", 130.0),
+        ("she has been at a hundred and three all day", EN, "temperature_f", 103.0),
     ],
 )
 def test_quantities(text: str, lang: Language, fact: str, value: float) -> None:
@@ -78,6 +89,10 @@ def test_quantities(text: str, lang: Language, fact: str, value: float) -> None:
         ("she is 38 weeks pregnant", EN, "age_days"),
         ("my son has had a cough for 3 weeks", EN, "age_days"),
         ("my 38 year old wife", EN, "temperature_f"),
+        ("I am 6 weeks out from surgery", EN, "pregnancy_weeks"),
+        ("my son is 6 weeks old", EN, "pregnancy_weeks"),
+        ("the cough started 5 weeks ago", EN, "pregnancy_weeks"),
+        ("we are still at 101 Main Street", EN, "temperature_f"),
     ],
 )
 def test_quantities_not_misread(text: str, lang: Language, absent: str) -> None:
@@ -111,6 +126,7 @@ def test_negated_chest_pain_is_not_an_emergency(
         "没有发烧但是胸口痛出冷汗",
         "I dont know why but my chest hurts and im sweating",
         "he didnt eat and is vomiting blood",
+        "no fever, he is clutching his chest and sweating",
     ],
 )
 def test_negation_scope_stops_at_but_and_other_clauses(engine: TriageEngine, text: str) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from triageline.domain.triage.normalise import BOUNDARY, NormalisedText, normalise
+from triageline.domain.triage.normalise import BOUNDARY, PAUSE, NormalisedText, normalise
 from triageline.domain.triage.types import Language
 
 GAP = "..."
@@ -663,7 +663,9 @@ def _chained(between: Sequence[str] | str, lang: Language) -> bool:
 
 def _clear(units: Sequence[str] | str, start: int, end: int, lang: Language) -> bool:
     """No sentence boundary or scope breaker between a cue and its concept."""
-    return all(not (unit == BOUNDARY or unit in _BREAKERS[lang]) for unit in units[start:end])
+    return all(
+        not (unit in (BOUNDARY, PAUSE) or unit in _BREAKERS[lang]) for unit in units[start:end]
+    )
 
 
 def _historical(lang: Language, concepts: list[Match], pseudo: list[Match]) -> set[int]:

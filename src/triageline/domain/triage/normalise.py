@@ -11,6 +11,8 @@ from triageline.domain.triage.types import Language
 
 BOUNDARY = "."
 """Token standing for sentence punctuation; phrases never match across it."""
+PAUSE = ","
+"""Token standing for a comma (en/es): a gap may cross it, a negation's scope may not."""
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 _FULLWIDTH = str.maketrans(
@@ -189,16 +191,108 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", _MARKS.sub("", decomposed))
 
 
+# English "'s" kept as part of the word ("she's" -> "shes"); on any other word it is a
+# possessive or a spoken "is"/"has" and is dropped ("throat's tight" -> "throat tight").
+_EN_S_KEPT = frozenset(
+    ["he", "she", "it", "that", "there", "what", "who", "where", "here", "let", "how", "when"]
+)
+# Spoken g-dropping ("talkin", "breathin"): the -ing form when the stem is a known verb.
+_EN_G_DROPPED = frozenset(
+    [
+        "talk",
+        "breath",
+        "bleed",
+        "throw",
+        "puk",
+        "shak",
+        "seiz",
+        "burn",
+        "hurt",
+        "swell",
+        "feel",
+        "gett",
+        "go",
+        "com",
+        "do",
+        "hav",
+        "mak",
+        "tak",
+        "keep",
+        "pass",
+        "sweat",
+        "drool",
+        "slurr",
+        "twitch",
+        "jerk",
+        "wak",
+        "respond",
+        "answer",
+        "mov",
+        "walk",
+        "stopp",
+        "cry",
+        "break",
+        "itch",
+        "ach",
+        "runn",
+        "poop",
+        "pee",
+        "vomit",
+        "spitt",
+        "cough",
+        "wheez",
+        "gasp",
+        "chok",
+        "fall",
+        "faint",
+        "los",
+        "act",
+        "turn",
+        "pant",
+        "bleed",
+        "stagger",
+        "mumbl",
+        "slump",
+        "swallow",
+        "droop",
+        "shiver",
+        "cramp",
+        "spott",
+        "leak",
+        "gush",
+        "pour",
+        "soak",
+        "tingl",
+    ]
+)
+
+
+def _en_word(raw: str) -> str:
+    """One English token: possessive/contracted 's dropped on nouns, g-dropping restored."""
+    if raw.endswith("'s") and raw[:-2] not in _EN_S_KEPT:
+        raw = raw[:-2]
+    word = raw.replace("'", "")
+    if len(word) > 4 and word.endswith("in") and word[:-2] in _EN_G_DROPPED:
+        word += "g"
+    return word
+
+
 def latin_tokens(text: str, lang: Language) -> list[str]:
     """Split folded text into word tokens, spell-correcting and collapsing contractions."""
     spelling = _ES_SPELLING if lang is Language.ES else _EN_SPELLING
+    english = lang is Language.EN
     out: list[str] = []
     for raw in _LATIN_TOKEN.findall(text):
         if raw in ",.;:!?":
-            if out and out[-1] != BOUNDARY:
-                out.append(BOUNDARY)
+            mark = PAUSE if raw == "," else BOUNDARY
+            if not out or out[-1] == BOUNDARY:
+                continue
+            if out[-1] == PAUSE:
+                out[-1] = mark
+            else:
+                out.append(mark)
             continue
-        word = raw.replace("'", "")
+        word = _en_word(raw) if english else raw.replace("'", "")
         word = spelling.get(word, word)
         out.extend(word.split())
     if lang is Language.EN:
@@ -223,7 +317,7 @@ def normalise(text: str, lang: Language) -> NormalisedText:
     if lang is Language.ZH:
         return NormalisedText(lang, tuple(_zh_units(folded)))
     tokens = words_to_numbers(latin_tokens(folded, lang), lang)
-    while tokens and tokens[-1] == BOUNDARY:
+    while tokens and tokens[-1] in (BOUNDARY, PAUSE):
         tokens.pop()
     return NormalisedText(lang, tuple(tokens))
 

@@ -166,6 +166,10 @@ _PREGNANCY_WORDS = frozenset(
         "embarazo",
         "gestacion",
         "encinta",
+        "panzona",
+        "prenada",
+        "embarazadita",
+        "gestante",
         "contractions",
         "contracciones",
         "labor",
@@ -180,6 +184,44 @@ _MORE_THAN = frozenset(("over", "than", "mas", "more"))
 _AGO = frozenset(("ago",))
 _SINCE = frozenset(("hace",))
 _PRESSURE_WORDS = frozenset(["pressure", "bp", "presion", "tension"])
+_BP_LOWER_WORDS = frozenset(["bottom", "lower", "diastolic"])
+_BP_UPPER_WORDS = frozenset(["top", "upper", "systolic"])
+_TEMP_LEADS = frozenset(["at", "hit", "hitting", "reached", "reaching", "spiked", "spiking", "to"])
+# A bare reading after a lead word ("been at 103 on and off") is a temperature only when the
+# clause ends or goes on with a connective ("at 101 Main Street" is an address).
+_TEMP_LEAD_FOLLOWERS = frozenset(
+    [
+        "",
+        ".",
+        ",",
+        "and",
+        "but",
+        "all",
+        "since",
+        "for",
+        "today",
+        "tonight",
+        "now",
+        "this",
+        "on",
+        "again",
+        "still",
+        "even",
+        "with",
+        "last",
+        "off",
+        "or",
+        "yesterday",
+        "earlier",
+    ]
+)
+# English "I'm 36 weeks", "she is 20 weeks", "32 weeks and bleeding": pregnancy weeks unsaid.
+_EN_PREGNANT_BEFORE = frozenset(
+    ["im", "am", "is", "shes", "at", "almost", "nearly", "about", "wife", "girlfriend", "partner"]
+)
+_EN_NOT_PREGNANCY_AFTER = frozenset(
+    ["ago", "old", "of", "out", "post", "after", "from", "since", "with", "straight", "later"]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +266,8 @@ def extract(norm: NormalisedText) -> Quantities:
     """Read temperature, age, pregnancy weeks, blood pressure and duration from an utterance."""
     if norm.lang is Language.ZH:
         return _extract_zh(norm.text)
+    if norm.lang is Language.ES:
+        return _extract_latin(_es_halves(norm.units), spanish=True)
     return _extract_latin(norm.units)
 
 
@@ -232,7 +276,63 @@ def _num(token: str) -> float | None:
     return float(token) if _NUM.match(token) else None
 
 
-def _extract_latin(tokens: tuple[str, ...]) -> Quantities:
+_ES_HALF_UNITS = frozenset(["mes", "meses", "semana", "semanas", "ano", "anos", "hora", "horas"])
+_ES_PLURAL = {"mes": "meses", "semana": "semanas", "ano": "anos", "hora": "horas"}
+
+
+def _es_halves(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Spanish halves: "2 meses y medio" -> "2.5 meses"; "mes y medio" -> "1.5 meses"."""
+    if "medio" not in tokens and "media" not in tokens:
+        return tokens
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        unit = tokens[i]
+        if unit in _ES_HALF_UNITS and tokens[i + 1 : i + 3] in (("y", "medio"), ("y", "media")):
+            if out and _NUM.match(out[-1]):
+                out[-1] = str(float(out[-1]) + 0.5)
+                out.append(unit)
+            else:
+                out.extend(("1.5", _ES_PLURAL.get(unit, unit)))
+            i += 3
+            continue
+        out.append(unit)
+        i += 1
+    return tuple(out)
+
+
+_ES_PREGNANT_VERBS = frozenset(["tengo", "tiene", "llevo", "lleva", "cumpli", "cumplio", "va"])
+_ES_PREGNANT_STATE = frozenset(["estoy", "esta", "ando", "anda", "voy", "va"])
+_ES_NOT_PREGNANCY_AFTER = frozenset(["con", "de", "sin", "que", "enferm", "tosiendo", "malo"])
+
+
+def _es_pregnancy_idiom(
+    value: float, unit: str, before: tuple[str, ...], after: tuple[str, ...]
+) -> float | None:
+    """Weeks of pregnancy said without the word: "tengo 32 semanas", "estoy de 8 meses", "36 weeks".
+
+    Only readings in the range of a visible pregnancy count, and not a spell of illness
+    ("tengo 3 semanas con tos", "desde hace 2 meses").
+    """
+    if after[1:2] and after[1] in _ES_NOT_PREGNANCY_AFTER:
+        return None
+    if any(w in {"hace", "desde", "por", "durante"} for w in before[-2:]):
+        return None
+    weeks_unit = unit in {"semana", "semanas", "week", "weeks"}
+    if weeks_unit and 12 <= value <= 42:
+        if unit in {"week", "weeks"} and value >= 20:
+            return value
+        if before[-1:] and before[-1] in _ES_PREGNANT_VERBS:
+            return value
+        if before[-2:-1] and before[-2] in _ES_PREGNANT_STATE and before[-1] == "de":
+            return value
+    if unit in {"mes", "meses"} and 3 <= value <= 10:
+        if before[-2:-1] and before[-2] in _ES_PREGNANT_STATE and before[-1] == "de":
+            return round(value * 4.33, 1)
+    return None
+
+
+def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantities:
     """Quantities from English or Spanish tokens."""
     temps: list[float] = []
     ages: list[float] = []
@@ -261,12 +361,24 @@ def _extract_latin(tokens: tuple[str, ...]) -> Quantities:
                 evidence["bp"] = f"{token} {nxt} {tokens[i + 2]}"
                 continue
         if (
-            any(w in _PRESSURE_WORDS for w in before)
+            any(w in _BP_LOWER_WORDS for w in before[-3:])
+            and 40 <= value <= 200
+            and nxt not in _AGE_UNITS
+        ):
+            diastolic = max(diastolic or 0, value)
+            evidence.setdefault("bp", " ".join((*before[-1:], token)))
+            continue
+        if (
+            any(w in _PRESSURE_WORDS or w in _BP_UPPER_WORDS for w in before)
             and 90 <= value <= 300
             and nxt not in _AGE_UNITS
         ):
             systolic = max(systolic or 0, value)
             evidence.setdefault("bp", " ".join((*before[-1:], token)))
+            continue
+        if before[-1:] == ("born",) and nxt in _AGE_UNITS:
+            ages.append(value * _AGE_UNITS[nxt])
+            evidence.setdefault("age", f"born {token} {nxt}")
             continue
         if nxt in _AGE_UNITS or (nxt in {"and", "y"} and after[1:2] and after[1] in _AGE_UNITS):
             unit_token = nxt if nxt in _AGE_UNITS else after[1]
@@ -315,6 +427,26 @@ def _extract_latin(tokens: tuple[str, ...]) -> Quantities:
                 weeks.append(round(value * 4.33, 1))
                 evidence.setdefault("pregnancy_weeks", f"{token} {unit_token}")
                 continue
+            idiom = (
+                _es_pregnancy_idiom(value, unit_token, tuple(before), tuple(after))
+                if spanish and not has_child
+                else None
+            )
+            if idiom is not None:
+                weeks.append(idiom)
+                evidence.setdefault("pregnancy_weeks", f"{token} {unit_token}")
+                continue
+            if (
+                not spanish
+                and not has_child
+                and unit_token in {"week", "weeks"}
+                and 4 <= value <= 42
+                and (not before or before[-1] in _EN_PREGNANT_BEFORE or before[-1] == ".")
+                and not (after[1:2] and after[1] in _EN_NOT_PREGNANCY_AFTER)
+            ):
+                weeks.append(value)
+                evidence.setdefault("pregnancy_weeks", f"{token} {unit_token}")
+                continue
         if nxt in _DURATION_UNITS:
             ago = any(w in _AGO for w in after[1:3]) or any(w in _SINCE for w in before[-2:])
             if not ago:
@@ -336,8 +468,18 @@ def _extract_latin(tokens: tuple[str, ...]) -> Quantities:
             unit = "c" if unit_word in _CELSIUS else "f" if unit_word in _FAHRENHEIT else None
         elif "." in token and (100.0 <= value <= 107.0 or 37.5 <= value <= 42.0):
             unit = None
-        elif not any(w in _TEMP_CONTEXT for w in before) and not any(
-            w in {"fever", "fiebre", "calentura", "temperatura", "temperature"} for w in after[:2]
+        elif (
+            not any(w in _TEMP_CONTEXT for w in before)
+            and not (
+                before[-1:]
+                and before[-1] in _TEMP_LEADS
+                and 100.0 <= value <= 107.0
+                and nxt in _TEMP_LEAD_FOLLOWERS
+            )
+            and not any(
+                w in {"fever", "fiebre", "calentura", "temperatura", "temperature"}
+                for w in after[:2]
+            )
         ):
             continue
         fahrenheit = to_fahrenheit(value, unit)
