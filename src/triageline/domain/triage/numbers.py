@@ -141,7 +141,7 @@ def words_to_numbers(tokens: list[str], lang: Language) -> list[str]:
             out.append(tokens[i])
             i += 1
             continue
-        out.append(number)
+        out.extend(number.split(" "))
         i = j
     return out
 
@@ -233,6 +233,8 @@ def _parse_number(tokens: list[str], start: int, lang: Language) -> tuple[int, s
     if current is None:
         return start, ""
     chunks.append(current)
+    if lang is Language.ES and len(chunks) > 1:
+        return i, _es_chunks(chunks, tokens[i] if i < n else "")
     digits = "".join(str(c) for c in chunks) if len(chunks) > 1 else str(chunks[0])
     # Fractions: "point five", "punto cinco", "and a half", "y medio".
     if i + 1 < n and tokens[i] in _POINT:
@@ -253,6 +255,28 @@ def _parse_number(tokens: list[str], start: int, lang: Language) -> tuple[int, s
     if half_at:
         return half_at, f"{digits}.5"
     return i, digits
+
+
+_ES_TIME_WORDS = frozenset(
+    ["dias", "dia", "horas", "hora", "semanas", "semana", "meses", "mes", "anos", "ano", "veces"]
+)
+
+
+def _es_chunks(chunks: list[int], following: str) -> str:
+    """Spanish runs of several numbers: "treinta y ocho tres" is 38.3; "185 125" stays two.
+
+    Spanish never reads a number digit group by digit group ("one ninety six" in English), so
+    adjacent numbers are separate readings, except a body temperature followed by one digit.
+    """
+    first, second = chunks[0], chunks[1]
+    if (
+        len(chunks) == 2
+        and 34 <= first <= 43
+        and 0 <= second <= 9
+        and following not in _ES_TIME_WORDS
+    ):
+        return f"{first}.{second}"
+    return " ".join(str(c) for c in chunks)
 
 
 def _half_suffix(tokens: list[str], i: int, lang: Language) -> int:

@@ -326,9 +326,9 @@ def _es_pregnancy_idiom(
             return value
         if before[-2:-1] and before[-2] in _ES_PREGNANT_STATE and before[-1] == "de":
             return value
-    if unit in {"mes", "meses"} and 3 <= value <= 10:
-        if before[-2:-1] and before[-2] in _ES_PREGNANT_STATE and before[-1] == "de":
-            return round(value * 4.33, 1)
+    said_state = bool(before[-2:-1]) and before[-2] in _ES_PREGNANT_STATE and before[-1] == "de"
+    if unit in {"mes", "meses"} and 3 <= value <= 10 and said_state:
+        return round(value * 4.33, 1)
     return None
 
 
