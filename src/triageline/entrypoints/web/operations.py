@@ -18,7 +18,7 @@ log = logging.getLogger("triageline.web")
 async def log_request(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    """Log method, path, status and duration of each request; never the query, form or body."""
+    """Log method, path, status and duration (also as ``Server-Timing``); never query or body."""
     request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
     started = time.perf_counter()
     fields = {"request_id": request_id[:64], "method": request.method, "path": request.url.path}
@@ -32,6 +32,7 @@ async def log_request(
         "request", extra={**fields, "status": response.status_code, "duration_ms": duration_ms}
     )
     response.headers["x-request-id"] = fields["request_id"]
+    response.headers["server-timing"] = f"app;dur={duration_ms}"
     return response
 
 
