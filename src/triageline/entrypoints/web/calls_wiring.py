@@ -16,8 +16,10 @@ from triageline.domain.practice import Practice
 from triageline.domain.triage.pack import PracticeProtocols
 from triageline.domain.triage.types import Language, TriageResult
 from triageline.entrypoints.booking_wiring import Booking, build_booking
+from triageline.entrypoints.paging_wiring import CallsPaging, build_paging
 from triageline.services.calls import CallService
 from triageline.services.calls_ports import CallsUnitOfWork, Clock, PagingPort, TriageFn
+from triageline.services.paging import PagingService
 
 log = logging.getLogger("triageline.calls")
 
@@ -60,6 +62,7 @@ class CallsWeb:
     tokens: Callable[[str], tuple[str, ...]]
     public_base_url: str | None
     audit: Callable[[AuditEntry], None]
+    pager: PagingService | None = None
     booking: Booking | None = None
 
 
@@ -71,7 +74,10 @@ def build_calls(
     triage_factory: TriageFactory | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> CallsWeb:
-    """The calls service over the container's database."""
+    """The calls service over the container's database (real paging unless ``paging`` given)."""
+    if paging is None:
+        paging = CallsPaging(build_paging(container, clock=clock, environ=environ))
+    pager = paging.service if isinstance(paging, CallsPaging) else None
 
     def calls_uow() -> CallsUnitOfWork:
         return SqlCallsUnitOfWork(container.session_factory, container.keyring)
@@ -97,5 +103,6 @@ def build_calls(
         tokens=tokens_from_env(environ),
         public_base_url=container.settings.public_base_url,
         audit=audit,
+        pager=pager,
         booking=booking,
     )
