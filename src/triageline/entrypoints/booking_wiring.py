@@ -17,17 +17,23 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy.exc import SQLAlchemyError
 
+from triageline.adapters.notify.twilio_notifier import TwilioSettings
 from triageline.adapters.scheduling.core import CatalogScheduler
 from triageline.adapters.scheduling.fhir import FhirScheduler
+from triageline.adapters.scheduling.reminder_sms import TwilioTextSender, UnconfiguredTextSender
+from triageline.adapters.scheduling.reminder_store import SqlReminderStore
 from triageline.adapters.scheduling.sql import sql_scheduler
 from triageline.bootstrap import Container
+from triageline.domain.audit import AuditEntry
 from triageline.domain.booking import SchedulerKind
 from triageline.domain.practice import Practice
+from triageline.domain.triage.types import Language, TriageResult
 from triageline.entrypoints.web.fhir_api import FhirApiBackend
 from triageline.services.booking_desk import BookingDesk
 from triageline.services.booking_tasks import InboxStaffTasks
-from triageline.services.calls_ports import Clock
+from triageline.services.calls_ports import Clock, TriageFn
 from triageline.services.ports_scheduling import Scheduler
+from triageline.services.reminders import AppointmentCalendar, ReminderService, TextSender
 
 log = logging.getLogger("triageline.booking")
 
@@ -121,6 +127,7 @@ class Booking:
     schedulers: PracticeSchedulers
     fhir_tokens: frozenset[str] = frozenset()
     fhir_practice: str | None = None
+    reminders: ReminderService | None = None
 
     def warm(self, practice_ids: Callable[[], Sequence[str]]) -> None:
         """Build every practice's scheduler now (an unreachable database is logged, not fatal)."""
@@ -157,6 +164,7 @@ def build_booking(
     *,
     environ: Mapping[str, str] | None = None,
     http_client: HttpClientFactory = ehr_client,
+    practice_ids: Callable[[], Sequence[str]] | None = None,
 ) -> Booking:
     """The booking desk over every practice's scheduler, and the FHIR API settings."""
 
@@ -166,7 +174,46 @@ def build_booking(
     env = os.environ if environ is None else environ
     schedulers = PracticeSchedulers(practice, build)
     chosen = env.get(FHIR_PRACTICE_ENV, "").strip() or None
-    return Booking(BookingDesk(schedulers), schedulers, fhir_tokens(env), chosen)
+    reminders = build_reminders(
+        container, schedulers, practice, practice_ids or (lambda: ()), text_sender(env)
+    )
+    return Booking(BookingDesk(schedulers), schedulers, fhir_tokens(env), chosen, reminders)
+
+
+def text_sender(environ: Mapping[str, str]) -> TextSender:
+    """Twilio when the TRIAGELINE_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM_NUMBER vars are set."""
+    account = environ.get("TRIAGELINE_TWILIO_ACCOUNT_SID", "").strip()
+    token = environ.get("TRIAGELINE_TWILIO_AUTH_TOKEN", "").split(",")[0].strip()
+    sender = environ.get("TRIAGELINE_TWILIO_FROM_NUMBER", "").strip()
+    if not (account and token and sender):
+        return UnconfiguredTextSender()
+    settings = TwilioSettings(
+        account, token, sender, base_url=environ.get("TRIAGELINE_TWILIO_BASE_URL") or None
+    )
+    return TwilioTextSender(settings)
+
+
+def build_reminders(
+    container: Container,
+    schedulers: PracticeSchedulers,
+    practice: Callable[[str], Practice | None],
+    practice_ids: Callable[[], Sequence[str]],
+    sender: TextSender,
+    worker_id: str = "worker",
+) -> ReminderService:
+    """Reminders over the built-in calendars, stored in the container's database."""
+
+    def calendar_for(practice_id: str) -> AppointmentCalendar | None:
+        found = schedulers.scheduler_for(practice_id)
+        return found if isinstance(found, CatalogScheduler) else None
+
+    def audit(entry: AuditEntry) -> None:
+        with container.uow_factory() as uow:
+            uow.audit.append(entry)
+            uow.commit()
+
+    store = SqlReminderStore(container.session_factory, container.keyring)
+    return ReminderService(store, calendar_for, practice, practice_ids, sender, audit, worker_id)
 
 
 def fhir_backend_provider(
@@ -178,3 +225,31 @@ def fhir_backend_provider(
         return booking.fhir_backend(practice_ids, clock)
 
     return provide
+
+
+def _no_triage(practice: Practice) -> TriageFn:
+    def classify(text: str, lang: Language | None, answers: Mapping[str, str]) -> TriageResult:
+        raise LookupError("the reminder worker does not triage")
+
+    return classify
+
+
+def reminders_for_worker(
+    container: Container, worker_id: str, environ: Mapping[str, str] | None = None
+) -> ReminderService:
+    """The reminder service a worker runs (``run_due(now)`` each tick) over stored practices."""
+    from triageline.adapters.calls.directory import DbPracticeDirectory
+
+    directory = DbPracticeDirectory(container.uow_factory, _no_triage)
+
+    def practice_of(practice_id: str) -> Practice | None:
+        loaded = directory.get(practice_id)
+        return None if loaded is None else loaded.practice
+
+    env = os.environ if environ is None else environ
+    schedulers = PracticeSchedulers(
+        practice_of, lambda p: build_scheduler(container, p, environ=env)
+    )
+    return build_reminders(
+        container, schedulers, practice_of, directory.practice_ids, text_sender(env), worker_id
+    )

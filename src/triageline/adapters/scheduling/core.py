@@ -229,6 +229,15 @@ class CatalogScheduler:
             self._store.update(confirmed)
         return Booked(confirmed)
 
+    def record_noshow(self, appointment_id: str, now: datetime, actor: str) -> Appointment | None:
+        """Staff record that the patient did not come (None unless the appointment is booked)."""
+        current = self._store.get(appointment_id)
+        if current is None or current.status is not AppointmentStatus.BOOKED:
+            return None
+        missed = current.transition(AppointmentStatus.NOSHOW, now, actor)
+        self._store.update(missed)
+        return missed
+
     def find_for_patient(self, claim: IdentityClaim, now: datetime) -> list[Appointment]:
         """A verified patient's upcoming appointments (empty when the claim does not verify)."""
         if claim.birth_date is None:

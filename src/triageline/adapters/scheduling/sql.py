@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from triageline.adapters.scheduling.core import CatalogScheduler
 from triageline.adapters.scheduling.memory import occupancy_of
+from triageline.adapters.scheduling.reminder_store import ReminderRow  # noqa: F401 (table)
 from triageline.adapters.storage.crypto import Keyring
 from triageline.adapters.storage.models import Base
 from triageline.adapters.storage.types import Sealed, UtcDateTime

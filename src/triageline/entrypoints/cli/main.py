@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from triageline.entrypoints.cli import config_cmd, hours_cmd, serve_cmd, simulate_cmd, triage_cmd
+from triageline.entrypoints.cli.appointments_cmd import app as appointments_app
 from triageline.entrypoints.cli.audit_cmd import app as audit_app
 from triageline.entrypoints.cli.db_cmd import app as db_app
 from triageline.entrypoints.cli.demo_cmd import app as demo_app
@@ -39,6 +40,7 @@ app.command("eval")(triage_cmd.evaluate)
 
 app.command("simulate")(simulate_cmd.simulate)
 app.add_typer(users_app, name="users")
+app.add_typer(appointments_app, name="appointments")
 demo_app.command("admin")(demo_admin)
 demo_app.command("seed")(demo_seed)
 
