@@ -339,7 +339,7 @@ def _reason(
     elif not state.language_chosen and result.lang in ctx.languages:
         target = result.lang
     summary = TriageSummary.of(result)
-    if summary.level is TriageLevel.EMERGENCY:
+    if summary.level is TriageLevel.EMERGENCY and not result.provisional:
         # Safety invariant 2: the 911 line comes first, already in the caller's language;
         # the language switch (and any announcement replay) follows it.
         switched = target is not state.language
@@ -418,21 +418,24 @@ def _act_on(
     if _unanswered(state):
         # A caller who cannot or will not answer is handled at the higher level.
         summary = summary.raised_to(TriageLevel.URGENT)
-    if summary.level is TriageLevel.EMERGENCY:
+    follow_up = result.follow_up
+    asked = {fact for fact, _ in state.answers}
+    askable = (
+        follow_up is not None
+        and follow_up.fact not in asked
+        and state.follow_ups_asked < MAX_FOLLOW_UPS
+        and bool(follow_up.question.get(state.language))
+    )
+    if summary.level is TriageLevel.EMERGENCY and not (result.provisional and askable):
+        # A matched red flag acts at once; only a provisional level (the worst case assumed
+        # while a deciding fact is missing) waits for the one question that settles it.
         reason = state.details.reason_text or ""
         return _emergency(state, out, ctx, summary, result, reason, confirmed=True)
     if summary.crisis and not state.crisis_offered:
         out.say(P.CRISIS_988)
         out.add(AuditNote(AuditKind.CRISIS_LINE_OFFERED, f"lang={state.language.value}"))
         state = state.with_(crisis_offered=True)
-    follow_up = result.follow_up
-    asked = {fact for fact, _ in state.answers}
-    if (
-        follow_up is not None
-        and follow_up.fact not in asked
-        and state.follow_ups_asked < MAX_FOLLOW_UPS
-        and follow_up.question.get(state.language)
-    ):
+    if follow_up is not None and askable:
         state = state.go(
             Phase.FOLLOW_UP,
             triage=summary,

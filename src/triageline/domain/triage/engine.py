@@ -252,6 +252,8 @@ class TriageEngine:
         ):
             level = TriageLevel.highest(level, TriageLevel.ROUTINE)
         crisis = any(e.rule.crisis for e in fired if e.rule.level is level)
+        deciding = [e for e in fired if e.rule.level is level]
+        provisional = bool(deciding) and all(e.pending_fact is not None for e in deciding)
         return TriageResult(
             triage=level,
             intent=intent,
@@ -261,6 +263,7 @@ class TriageEngine:
             follow_up=self._follow_up(level, evaluations, answers or {}),
             protocol_version=self.protocol_version,
             crisis=crisis,
+            provisional=provisional,
         )
 
     def _evaluate(

@@ -96,6 +96,12 @@ class TriageResult:
     follow_up: FollowUp | None = None
     protocol_version: str = ""
     crisis: bool = False
+    provisional: bool = False
+    """True when the level rests only on rules still waiting for ``follow_up``'s fact.
+
+    The worst case is assumed (so the label is safe), but a conversation should ask the
+    question before acting on it; a caller who cannot answer stays at this level.
+    """
 
     @property
     def evidence(self) -> tuple[str, ...]:
