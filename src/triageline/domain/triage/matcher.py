@@ -200,7 +200,14 @@ _PSEUDO_NEGATIONS: dict[Language, tuple[str, ...]] = {
         "hasnt been able",
     ),
     Language.ES: (
-        "no se",
+        # "no sé" (I don't know) is not a negation, but "no se desmayó" is: only the
+        # "don't know" readings are listed.
+        "no se (si|que|cuanto|cuanta|cuantos|cuantas|como|donde|cuando|quien)",
+        "no se (bien|exactamente|porque|por|nada|ni|la hora|el numero)",
+        "nada mas",
+        "nada mas que",
+        "ni modo",
+        "no mas que",
         "no sabe",
         "no sabemos",
         "no estoy segur*",
@@ -309,7 +316,18 @@ _HISTORY_AFTER: dict[Language, tuple[str, ...]] = {
         "as a child",
         "back in",
     ),
-    Language.ES: ("el ano pasado", "hace anos", "hace meses", "hace 1 ano", "de nino", "de nina"),
+    Language.ES: (
+        "el ano pasado",
+        "hace anos",
+        "hace meses",
+        "hace 1 ano",
+        "de nino",
+        "de nina",
+        "desde hace (meses|anos|tiempo|mucho)",
+        "igual que siempre",
+        "como siempre",
+        "de toda la vida",
+    ),
     Language.ZH: ("病史",),
 }
 _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
@@ -341,11 +359,16 @@ def expand_phrase(phrase: str) -> list[str]:
         if "(" in phrase or ")" in phrase:
             raise PhraseError(f"unbalanced parentheses in {phrase!r}")
         return [phrase]
+    alts = [alt.strip() for alt in match.group(1).split("|")]
+    if not all(alts):
+        raise PhraseError(f"empty alternative in {phrase!r}")
+    # One-word alternatives stay one position ("a|b|c"): only multi-word ones multiply the
+    # phrase, so a phrase with several groups does not expand into thousands of patterns.
+    single = [alt for alt in alts if " " not in alt]
+    choices = [alt for alt in alts if " " in alt] + (["|".join(single)] if single else [])
     out: list[str] = []
-    for alt in match.group(1).split("|"):
-        if not alt.strip():
-            raise PhraseError(f"empty alternative in {phrase!r}")
-        out.extend(expand_phrase(phrase[: match.start()] + alt.strip() + phrase[match.end() :]))
+    for choice in choices:
+        out.extend(expand_phrase(phrase[: match.start()] + choice + phrase[match.end() :]))
     return out
 
 
@@ -412,7 +435,7 @@ def _zh_element(segment: str) -> _Element:
     body = segment[:-1] if optional else segment
     alts: set[str] = set()
     for alt in body.split("|"):
-        text = normalise(alt, Language.ZH).text
+        text = "".join(_word_units(alt, Language.ZH))
         if not text:
             raise PhraseError(f"empty alternative in {segment!r}")
         alts.add(text)
