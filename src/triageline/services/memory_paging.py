@@ -8,6 +8,8 @@ from datetime import datetime
 
 from triageline.domain.paging import Page, ScheduledTimer
 from triageline.services.ports_paging import (
+    ACTIVE_STATUSES,
+    ActivePage,
     OutboxItem,
     PageRecord,
     SendState,
@@ -101,6 +103,14 @@ class MemoryPageRepository:
             if practice_id is None or r.page.practice_id == practice_id
         ]
         return sorted(found, key=lambda p: p.created_at, reverse=True)[:limit]
+
+    def active_since(self, since: datetime) -> Sequence[ActivePage]:
+        """Pages created since ``since`` that still need a timer, oldest first."""
+        return [
+            ActivePage(r.page.id, r.page.practice_id, r.page.status, r.page.timer)
+            for r in sorted(self._t.pages.values(), key=_created)
+            if r.page.status in ACTIVE_STATUSES and r.page.created_at >= since
+        ]
 
     def _add_outbox(self, page: Page) -> None:
         for item in page.notifications:
@@ -222,6 +232,19 @@ class MemoryTimerRepository:
         """The earliest due time of an unfinished timer."""
         due = [t.due_at for t in self._t.timers.values() if t.done_at is None]
         return min(due) if due else None
+
+    def by_token(self, token: str) -> TimerRow | None:
+        """The timer for ``token``, or None."""
+        return self._t.timers.get(token)
+
+    def take_over(self, timer_id: str, worker_id: str, until: datetime) -> TimerRow | None:
+        """Claim an unfinished timer regardless of its current claim."""
+        timer = self._t.timers.get(timer_id)
+        if timer is None or timer.done_at is not None:
+            return None
+        taken = replace(timer, claimed_by=worker_id, claimed_until=until)
+        self._t.timers[timer_id] = taken
+        return taken
 
 
 class MemoryAckLinkNonces:

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Protocol
 
 from triageline.domain.acknowledgement import (
@@ -60,6 +61,8 @@ from triageline.services.ports_notify import (
     build_notification,
 )
 from triageline.services.ports_paging import (
+    ACTIVE_STATUSES,
+    ActivePage,
     CallerUpdate,
     Clock,
     OutboxItem,
@@ -141,6 +144,48 @@ class AckLinkView:
     urgency: PageUrgency
     status: PageStatus
     recipient_id: str
+
+
+class AuditProblem(StrEnum):
+    """What the escalation auditor found wrong with an active page."""
+
+    NO_TIMER = "no_timer"
+    TIMER_MISSING = "timer_missing"
+    TIMER_OVERDUE = "timer_overdue"
+    TIMER_FINISHED = "timer_finished"
+
+
+class AuditAction(StrEnum):
+    """What the auditor did about it (a page is re-driven at most once per timer)."""
+
+    RESCHEDULED = "rescheduled"
+    REDRIVEN = "redriven"
+    ALREADY_REDRIVEN = "already_redriven"
+    NONE_POSSIBLE = "none_possible"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFinding:
+    """One active page whose next step was missing or late, and what was done."""
+
+    page_id: str
+    practice_id: str
+    problem: AuditProblem
+    action: AuditAction
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationAudit:
+    """The result of one auditor run; it passed only when nothing was found."""
+
+    at: datetime
+    checked: int
+    findings: tuple[AuditFinding, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True when every active page had a valid, timely next timer."""
+        return not self.findings
 
 
 def urgency_for(level: TriageLevel) -> PageUrgency:
@@ -279,6 +324,89 @@ class PagingService:
         """When the earliest unfinished timer is due (for the worker's sleep), or None."""
         with self._uow_factory() as uow:
             return uow.timers.next_due()
+
+    # -- the escalation auditor -------------------------------------------------------------
+
+    def audit_escalations(
+        self,
+        now: datetime,
+        worker_id: str,
+        *,
+        max_late: timedelta = timedelta(minutes=5),
+        horizon: timedelta = timedelta(days=2),
+    ) -> EscalationAudit:
+        """Check every active page of the last ``horizon`` has a next timer not ``max_late`` late.
+
+        A missing timer row is written again; an overdue one is taken over and run now. Each
+        timer is re-driven at most once (remembered durably); every finding is audited.
+        """
+        with self._uow_factory() as uow:
+            active = list(uow.pages.active_since(now - horizon))
+            rows = {
+                str(a.timer.token): uow.timers.by_token(str(a.timer.token))
+                for a in active
+                if a.timer is not None
+            }
+        findings: list[AuditFinding] = []
+        for page in active:
+            token = str(page.timer.token) if page.timer is not None else None
+            row = rows.get(token) if token is not None else None
+            if _problem(page, row, now, max_late) is None:
+                continue
+            finding = self._redrive(page, now, max_late, worker_id)
+            if finding is not None:
+                findings.append(finding)
+        result = EscalationAudit(now, len(active), tuple(findings))
+        log.info(
+            "escalation audit: %d active pages, %d findings, %d re-driven",
+            result.checked,
+            len(findings),
+            sum(f.action in (AuditAction.RESCHEDULED, AuditAction.REDRIVEN) for f in findings),
+        )
+        return result
+
+    def _redrive(
+        self, found: ActivePage, now: datetime, max_late: timedelta, worker_id: str
+    ) -> AuditFinding | None:
+        """Re-check under the page lock (a worker may just have run it), then re-drive once."""
+        with self._uow_factory() as uow:
+            record = uow.pages.lock(found.page_id)
+            if record is None or record.page.status not in ACTIVE_STATUSES:
+                return None
+            timer = record.page.timer
+            page = replace(found, status=record.page.status, timer=timer)
+            row = uow.timers.by_token(str(timer.token)) if timer is not None else None
+            problem = _problem(page, row, now, max_late)
+            if problem is None:
+                return None
+            if timer is None or problem is AuditProblem.TIMER_FINISHED:
+                action = AuditAction.NONE_POSSIBLE
+            elif not uow.ack_links.consume(f"escalation-audit:{timer.token}", page.page_id, now):
+                action = AuditAction.ALREADY_REDRIVEN
+            elif problem is AuditProblem.TIMER_MISSING:
+                uow.timers.schedule(page.page_id, timer)
+                action = AuditAction.RESCHEDULED
+            else:
+                action = AuditAction.REDRIVEN
+            uow.audit.append(
+                AuditEntry(
+                    actor="system:auditor",
+                    action="page.escalation_audit",
+                    subject=f"page:{page.page_id}",
+                    channel="worker",
+                    outcome=f"{problem.value}:{action.value}",
+                    at=now,
+                    practice_id=page.practice_id,
+                )
+            )
+            taken = None
+            if action is AuditAction.REDRIVEN and row is not None:
+                taken = uow.timers.take_over(row.id, worker_id, now + self._config.lease)
+            uow.commit()
+        log.warning("escalation auditor: page %s %s, %s", page.page_id, problem.value, action.value)
+        if taken is not None:
+            self._fire(taken, now, worker_id)
+        return AuditFinding(page.page_id, page.practice_id, problem, action)
 
     def _fire(self, timer: TimerRow, now: datetime, worker_id: str) -> bool:
         with self._uow_factory() as uow:
@@ -751,6 +879,21 @@ class PagingService:
                     )
                 )
                 break
+
+
+def _problem(
+    page: ActivePage, row: TimerRow | None, now: datetime, max_late: timedelta
+) -> AuditProblem | None:
+    """What is wrong with an active page's next step, or None."""
+    if page.timer is None:
+        return AuditProblem.NO_TIMER
+    if row is None:
+        return AuditProblem.TIMER_MISSING
+    if row.done_at is not None or row.state is not TimerState.PENDING:
+        return AuditProblem.TIMER_FINISHED
+    if row.due_at < now - max_late:
+        return AuditProblem.TIMER_OVERDUE
+    return None
 
 
 def gap_line(practice: Practice, role: str, layer: str, start: datetime, end: datetime) -> str:

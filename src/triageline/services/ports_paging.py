@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from triageline.domain.paging import Page, ScheduledTimer
+from triageline.domain.paging import Page, PageStatus, ScheduledTimer
 from triageline.domain.triage.types import Language
 
 
@@ -45,6 +45,20 @@ class PageRecord:
     caller_update: CallerUpdate | None = None
     ack_channel: str | None = None
     caller_notified_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivePage:
+    """A page that still needs a timer (escalating, or acknowledged awaiting resolution)."""
+
+    page_id: str
+    practice_id: str
+    status: PageStatus
+    timer: ScheduledTimer | None
+
+
+ACTIVE_STATUSES = (PageStatus.TRIGGERED, PageStatus.NOTIFIED, PageStatus.ACKNOWLEDGED)
+"""Statuses in which a page must always have a next timer."""
 
 
 class PageRepository(Protocol):
@@ -80,6 +94,10 @@ class PageRepository(Protocol):
 
     def list_recent(self, *, practice_id: str | None = None, limit: int = 100) -> Sequence[Page]:
         """Pages, newest first."""
+        ...
+
+    def active_since(self, since: datetime) -> Sequence[ActivePage]:
+        """Pages created since ``since`` in an ACTIVE_STATUSES status, with their current timer."""
         ...
 
 
@@ -184,6 +202,14 @@ class TimerRepository(Protocol):
 
     def next_due(self) -> datetime | None:
         """The earliest due time of an unfinished timer, or None."""
+        ...
+
+    def by_token(self, token: str) -> TimerRow | None:
+        """The timer written for ``token``, or None."""
+        ...
+
+    def take_over(self, timer_id: str, worker_id: str, until: datetime) -> TimerRow | None:
+        """Claim an unfinished timer even under a live claim (the auditor's re-drive), or None."""
         ...
 
 

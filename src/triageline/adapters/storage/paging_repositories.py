@@ -43,6 +43,8 @@ from triageline.domain.paging import (
 from triageline.domain.records import new_id
 from triageline.domain.triage.types import Language
 from triageline.services.ports_paging import (
+    ACTIVE_STATUSES,
+    ActivePage,
     CallerUpdate,
     OutboxItem,
     PageRecord,
@@ -194,6 +196,34 @@ class SqlPageRepository:
             query = query.where(PageRow.practice_id == practice_id)
         rows = self._s.scalars(query.order_by(PageRow.created_at.desc()).limit(limit))
         return [self._record(row).page for row in rows]
+
+    def active_since(self, since: datetime) -> Sequence[ActivePage]:
+        """Pages created since ``since`` that still need a timer, oldest first (no PHI read)."""
+        rows = self._s.execute(
+            select(
+                PageRow.id,
+                PageRow.practice_id,
+                PageRow.status,
+                PageRow.timer_token,
+                PageRow.timer_due_at,
+            )
+            .where(
+                PageRow.status.in_([s.value for s in ACTIVE_STATUSES]),
+                PageRow.created_at >= since,
+            )
+            .order_by(PageRow.created_at)
+        ).all()
+        return [
+            ActivePage(
+                page_id,
+                practice_id,
+                PageStatus(status),
+                ScheduledTimer(TimerToken.parse(token), due_at)
+                if token is not None and due_at is not None
+                else None,
+            )
+            for page_id, practice_id, status, token, due_at in rows
+        ]
 
     def _fill(self, row: PageRow, record: PageRecord) -> None:
         page = record.page
@@ -558,6 +588,29 @@ class SqlTimerRepository:
             .order_by(TimerRowModel.due_at)
             .limit(1)
         ).first()
+
+    def by_token(self, token: str) -> TimerRow | None:
+        """The timer for ``token``, or None."""
+        row = self._s.scalars(
+            select(TimerRowModel)
+            .where(TimerRowModel.token == token)
+            .execution_options(populate_existing=True)
+        ).first()
+        return None if row is None else _timer(row)
+
+    def take_over(self, timer_id: str, worker_id: str, until: datetime) -> TimerRow | None:
+        """Claim an unfinished timer regardless of its current claim."""
+        ids = self._s.scalars(
+            update(TimerRowModel)
+            .where(
+                TimerRowModel.id == timer_id,
+                TimerRowModel.state == TimerState.PENDING.value,
+            )
+            .values(claimed_by=worker_id, claimed_until=until)
+            .returning(TimerRowModel.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return self.lock(timer_id) if ids else None
 
 
 class SqlAckLinkNonces:

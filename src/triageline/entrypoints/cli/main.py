@@ -18,6 +18,7 @@ from triageline.entrypoints.cli.oncall_cmd import app as oncall_app
 from triageline.entrypoints.cli.portal_cmd import admin as demo_admin
 from triageline.entrypoints.cli.portal_cmd import seed as demo_seed
 from triageline.entrypoints.cli.portal_cmd import users_app
+from triageline.entrypoints.cli.worker_cmd import worker
 
 app = typer.Typer(
     name="triageline",
@@ -39,6 +40,7 @@ app.command("classify")(triage_cmd.classify)
 app.command("eval")(triage_cmd.evaluate)
 
 app.command("simulate")(simulate_cmd.simulate)
+app.command("worker")(worker)
 app.add_typer(users_app, name="users")
 app.add_typer(appointments_app, name="appointments")
 demo_app.command("admin")(demo_admin)
