@@ -269,12 +269,13 @@ _EN_G_DROPPED = frozenset(
 
 def _en_word(raw: str) -> str:
     """One English token: possessive/contracted 's dropped on nouns, g-dropping restored."""
-    if raw.endswith("'s") and raw[:-2] not in _EN_S_KEPT:
-        raw = raw[:-2]
-    word = raw.replace("'", "")
-    if len(word) > 4 and word.endswith("in") and word[:-2] in _EN_G_DROPPED:
-        word += "g"
-    return word
+    if "'" in raw:
+        if raw.endswith("'s") and raw[:-2] not in _EN_S_KEPT:
+            raw = raw[:-2]
+        raw = raw.replace("'", "")
+    if raw.endswith("in") and raw[:-2] in _EN_G_DROPPED and len(raw) > 4:
+        return raw + "g"
+    return raw
 
 
 def latin_tokens(text: str, lang: Language) -> list[str]:
