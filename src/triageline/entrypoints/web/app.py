@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from triageline import __version__
 from triageline.bootstrap import Container, build_container
 from triageline.entrypoints.web import calls_app, fhir_api, operations
+from triageline.entrypoints.web import metrics as metrics_web
 from triageline.entrypoints.web import portal as portal_web
 from triageline.settings import Settings
 
@@ -20,6 +21,7 @@ def create_app(container: Container | None = None) -> FastAPI:
         description="Medical office answering service: webhooks, chat, portal and JSON API.",
     )
     operations.install(app, container)
+    metrics_web.install(app, container)
     calls_app.install(app, container)
     portal_web.install(app, container)
 
