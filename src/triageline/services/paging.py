@@ -245,6 +245,11 @@ class PagingService:
         self._config = config
         self._worker_id = worker_id
 
+    @property
+    def clock(self) -> Clock:
+        """The clock the service runs on."""
+        return self._clock
+
     # -- opening ----------------------------------------------------------------------------
 
     def open_page(
@@ -722,6 +727,31 @@ class PagingService:
             urgency=page.urgency,
             status=page.status,
             recipient_id=_link_recipient(page, claims),
+        )
+
+    def page_view(self, page_id: str, notification_id: str) -> AckLinkView | None:
+        """The PHI-free summary of a page as one notification's recipient sees it, or None.
+
+        None when the page is unknown or the notification is not one of its own (a voice page
+        may only be acknowledged by the person that call was placed to).
+        """
+        with self._uow_factory() as uow:
+            record = uow.pages.get(page_id)
+        if record is None:
+            return None
+        page = record.page
+        try:
+            recipient = page.notification(notification_id).recipient_id
+        except PagingError:
+            return None
+        practice = self._practices.get(page.practice_id)
+        return AckLinkView(
+            page_id=page.id,
+            code=page.code,
+            practice_name=practice.name if practice is not None else page.practice_id,
+            urgency=page.urgency,
+            status=page.status,
+            recipient_id=recipient,
         )
 
     def acknowledge_link(self, token: str, at: datetime) -> AckResult:
