@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from triageline.domain.triage.normalise import BOUNDARY, PAUSE, NormalisedText, normalise
+from triageline.domain.triage.normalise import (
+    BOUNDARY,
+    PAUSE,
+    NormalisedText,
+    normalise_word,
+)
 from triageline.domain.triage.types import Language
 
 GAP = "..."
@@ -424,7 +429,7 @@ def _latin_element(raw: str, lang: Language) -> _Element:
 @lru_cache(maxsize=16384)
 def _word_units(text: str, lang: Language) -> tuple[str, ...]:
     """Normalised units of one phrase word (cached: packs repeat words a lot)."""
-    return normalise(text, lang).units
+    return normalise_word(text, lang)
 
 
 def _zh_element(segment: str) -> _Element:

@@ -312,6 +312,15 @@ def _join_can_not(tokens: list[str]) -> list[str]:
     return out
 
 
+def normalise_word(text: str, lang: Language) -> tuple[str, ...]:
+    """Units of one protocol word; plain lower-case ASCII words skip the full normaliser."""
+    if lang is not Language.ZH and text.isascii() and text.isalpha() and text.islower():
+        spelling = _ES_SPELLING if lang is Language.ES else _EN_SPELLING
+        if text not in spelling:
+            return tuple(words_to_numbers([text], lang))
+    return normalise(text, lang).units
+
+
 def normalise(text: str, lang: Language) -> NormalisedText:
     """Normalise an utterance (or a protocol phrase) for matching in the given language."""
     folded = fold(text)
