@@ -516,6 +516,7 @@ class PhraseIndex:
         self._prefix: dict[str, list[_Entry]] = {}
         self._prefix_lengths: set[int] = set()
         self._cache: dict[str, tuple[_Entry, ...]] = {}
+        self._pairs: dict[tuple[str, str], list[_Entry]] = {}
         for phrase in _PSEUDO_NEGATIONS[lang]:
             self.add(phrase, "", Kind.PSEUDO)
         for phrase in _HISTORY_AFTER[lang]:
@@ -531,6 +532,8 @@ class PhraseIndex:
     def _add_pattern(self, entry: _Entry) -> None:
         """Index one compiled pattern under its first element."""
         first = entry.pattern.elements[0]
+        if self._add_pair(entry):
+            return
         for word in first.words:
             key = word[0] if self.lang is Language.ZH else word
             bucket = self._exact.setdefault(key, [])
@@ -541,11 +544,39 @@ class PhraseIndex:
             self._prefix_lengths.add(len(prefix))
         self._cache.clear()
 
+    def _add_pair(self, entry: _Entry) -> bool:
+        """Index a phrase that starts with two plain words under the word pair.
+
+        Phrases starting with a busy function word ("no", "se", "me") would otherwise be tried
+        at every occurrence of that word; keyed by the first two words they are tried only where
+        both occur.
+        """
+        if self.lang is Language.ZH or len(entry.pattern.elements) < 2:
+            return False
+        first, second = entry.pattern.elements[0], entry.pattern.elements[1]
+        plain = not (first.prefixes or second.prefixes or second.optional or second.gap)
+        if not plain or not first.words or not second.words:
+            return False
+        for word in first.words:
+            for nxt in second.words:
+                bucket = self._pairs.setdefault((word, nxt), [])
+                if entry not in bucket:
+                    bucket.append(entry)
+        return True
+
     def _candidates(self, units: Sequence[str] | str, i: int) -> Sequence[_Entry]:
         """Entries whose first element can match at position i (cached per token)."""
         if self.lang is Language.ZH:
             return self._exact.get(units[i], ())
         token = units[i]
+        if i + 1 < len(units):
+            paired = self._pairs.get((token, units[i + 1]))
+            if paired:
+                return (*self._single(token), *paired)
+        return self._single(token)
+
+    def _single(self, token: str) -> tuple[_Entry, ...]:
+        """Entries indexed under one token (exact first word or prefix), cached per token."""
         cached = self._cache.get(token)
         if cached is not None:
             return cached
