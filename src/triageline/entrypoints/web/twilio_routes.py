@@ -90,6 +90,13 @@ def _voice_event(form: Mapping[str, str], at: datetime) -> CallerEvent:
     return Silence(at)
 
 
+def _page_acknowledged() -> str:
+    """The reply to a clinician's acknowledging text (no PHI: not even the page code)."""
+    reply = MessagingResponse()
+    reply.message("Acknowledged. Thank you.")
+    return str(reply)
+
+
 def _text_reply(text: str) -> str:
     """A TwiML reply carrying one text message."""
     reply = MessagingResponse()
@@ -233,7 +240,7 @@ def build_router(web: CallsWeb) -> APIRouter:
 
     @router.post("/sms")
     async def sms(request: Request) -> Response:
-        """An inbound text: one conversation per number within SMS_WINDOW."""
+        """An inbound text: a clinician's page acknowledgement, else one conversation per number."""
         checked_form = await checked(request, "sms")
         if isinstance(checked_form, Response):
             return checked_form
@@ -242,10 +249,14 @@ def build_router(web: CallsWeb) -> APIRouter:
             message_sid, from_number, to_number = _required(form, "MessageSid", "From", "To")
         except BadRequestError:
             return malformed("sms", line.practice_id if line else None)
-        if line is None:
-            return unrouted("sms")
         body = form.get("Body", "").strip()
         now = web.service.clock.now()
+        if web.pager is not None and await run_in_threadpool(
+            web.pager.try_acknowledge_sms, from_number, body, now
+        ):
+            return Response(_page_acknowledged(), media_type=XML)
+        if line is None:
+            return unrouted("sms")
         reminders = web.booking.reminders if web.booking is not None else None
         if reminders is not None and body:
             answered = await run_in_threadpool(
