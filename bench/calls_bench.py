@@ -105,7 +105,11 @@ def _postgres_database() -> Iterator[str]:
 def _server(database_url: str | None, workers: int) -> Iterator[str]:
     """Migrate, load the demo practice and serve on a free loopback port; yields the base URL."""
     with tempfile.TemporaryDirectory(prefix="triageline-bench-") as home:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TRIAGELINE_")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("TRIAGELINE_") or k == "TRIAGELINE_PROTOCOLS"
+        }
         env.update(
             TRIAGELINE_HOME=home,
             TRIAGELINE_TWILIO_AUTH_TOKEN=TOKEN,
