@@ -16,11 +16,7 @@ from typing import Protocol
 
 from triageline.adapters.calls.directory import DbPracticeDirectory
 from triageline.adapters.notify.capture import CapturingNotifier
-from triageline.adapters.notify.twilio_notifier import (
-    TwilioSettings,
-    TwilioSmsNotifier,
-    TwilioVoiceNotifier,
-)
+from triageline.adapters.notify.settings import NotifySettings, build_notifiers
 from triageline.bootstrap import Container
 from triageline.domain.paging import AckSource, Channel, Page, Target
 from triageline.domain.practice import Practice
@@ -37,10 +33,6 @@ from triageline.services.ports import UnitOfWorkFactory
 from triageline.services.ports_notify import Notification, Notifier
 from triageline.services.ports_paging import CallerUpdate, Clock
 
-ACCOUNT_ENV = "TRIAGELINE_TWILIO_ACCOUNT_SID"
-TOKEN_ENV = "TRIAGELINE_TWILIO_AUTH_TOKEN"  # noqa: S105 - a variable name
-FROM_ENV = "TRIAGELINE_TWILIO_FROM_NUMBER"
-BASE_URL_ENV = "TRIAGELINE_TWILIO_BASE_URL"
 LOCAL_BASE_URL = "http://127.0.0.1:8000"
 
 
@@ -105,28 +97,14 @@ def public_base_url(container: Container) -> str:
 def notifiers_from_env(
     base_url: str, environ: Mapping[str, str] | None = None
 ) -> dict[Channel, Notifier]:
-    """Twilio SMS and voice notifiers when the Twilio variables are set (else none).
+    """A notifier for every channel configured in the environment (see `notify.settings`).
 
-    A channel without a notifier fails at once, so the page moves to the next channel.
+    ``TRIAGELINE_NOTIFY=dry-run`` gives every channel a notifier that sends nothing. A channel
+    without a notifier fails at once, so the page moves to the next channel. A bad or incomplete
+    variable raises `SettingsError` naming it (so ``serve`` and ``worker`` fail at start-up).
     """
     env = os.environ if environ is None else environ
-    account = env.get(ACCOUNT_ENV, "").strip()
-    token = env.get(TOKEN_ENV, "").split(",")[0].strip()
-    sender = env.get(FROM_ENV, "").strip()
-    if not (account and token and sender):
-        return {}
-    settings = TwilioSettings(
-        account_sid=account,
-        auth_token=token,
-        from_number=sender,
-        status_callback_url=f"{base_url}/twilio/notify/status",
-        voice_gather_url=f"{base_url}/twilio/page/gather",
-        base_url=env.get(BASE_URL_ENV) or None,
-    )
-    return {
-        Channel.SMS: TwilioSmsNotifier(settings),
-        Channel.VOICE: TwilioVoiceNotifier(settings),
-    }
+    return build_notifiers(NotifySettings.from_env(env, base_url=base_url))
 
 
 def build_paging(

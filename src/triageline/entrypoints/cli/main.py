@@ -14,6 +14,7 @@ from triageline.entrypoints.cli.audit_cmd import app as audit_app
 from triageline.entrypoints.cli.db_cmd import app as db_app
 from triageline.entrypoints.cli.demo_cmd import app as demo_app
 from triageline.entrypoints.cli.keys_cmd import app as keys_app
+from triageline.entrypoints.cli.notify_cmd import app as notify_app
 from triageline.entrypoints.cli.oncall_cmd import app as oncall_app
 from triageline.entrypoints.cli.portal_cmd import admin as demo_admin
 from triageline.entrypoints.cli.portal_cmd import seed as demo_seed
@@ -36,6 +37,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(config_cmd.app, name="config")
 app.command("hours")(hours_cmd.hours)
 app.add_typer(oncall_app, name="oncall")
+app.add_typer(notify_app, name="notify")
 app.command("classify")(triage_cmd.classify)
 app.command("eval")(triage_cmd.evaluate)
 
