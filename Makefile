@@ -18,12 +18,13 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Migrate, load the demo practice and serve on http://$(HOST):$(PORT) with SQLite.
+## Notifications are dry-run (recorded as sent, nothing leaves the machine): docs/operations.md.
 run: install
 	$(BIN)/triageline db upgrade
 	$(BIN)/triageline demo load examples/demo-practice.yaml
 	$(BIN)/triageline demo admin
-	$(BIN)/triageline demo seed
-	$(BIN)/triageline serve --host $(HOST) --port $(PORT)
+	TRIAGELINE_NOTIFY=dry-run $(BIN)/triageline demo seed
+	TRIAGELINE_NOTIFY=dry-run $(BIN)/triageline serve --host $(HOST) --port $(PORT)
 
 ## The whole suite: lint, types, architecture contracts, then every test.
 test: install browser-deps check pytest
