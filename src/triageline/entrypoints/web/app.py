@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from triageline import __version__
 from triageline.bootstrap import Container, build_container
-from triageline.entrypoints.web import calls_app, fhir_api, operations, paging_routes
+from triageline.entrypoints.web import calls_app, fhir_api, hardening, operations, paging_routes
 from triageline.entrypoints.web import metrics as metrics_web
 from triageline.entrypoints.web import portal as portal_web
 from triageline.settings import Settings
@@ -25,6 +25,7 @@ def create_app(container: Container | None = None) -> FastAPI:
     calls_app.install(app, container)
     paging_routes.install(app, container)
     portal_web.install(app, container)
+    hardening.install(app)
 
     app.include_router(fhir_api.router, prefix="/fhir/R4")
     return app

@@ -1,0 +1,1 @@
+"""Cross-cutting security and privacy tests (enumerating routes, tables and flows)."""
