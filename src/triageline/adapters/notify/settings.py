@@ -168,14 +168,14 @@ def smtp_from_env(environ: Mapping[str, str]) -> SmtpSettings | None:
     parts = urlsplit(url)
     if parts.scheme != "smtp":
         raise SettingsError(
-            f"{SMTP_URL_ENV}: use smtp://[user@]host[:port] (STARTTLS), not {parts.scheme!r}://"
+            f"{SMTP_URL_ENV}: use smtp://[user@]host[:port] (STARTTLS), not {parts.scheme}://"
         )
-    if not parts.hostname:
-        raise SettingsError(f"{SMTP_URL_ENV}: no host in {url!r}")
     if parts.password is not None:
         raise SettingsError(
             f"{SMTP_URL_ENV}: put the password in {SMTP_PASSWORD_ENV}, not in the URL"
         )
+    if not parts.hostname:
+        raise SettingsError(f"{SMTP_URL_ENV}: no host in {url!r}")
     try:
         port = parts.port or DEFAULT_SMTP_PORT
     except ValueError:
