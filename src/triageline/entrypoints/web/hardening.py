@@ -1,5 +1,8 @@
-"""App-wide HTTP hardening: validation errors that never 500.
+"""App-wide HTTP hardening: a CSP on every HTML response, and validation errors that never 500.
 
+- Any ``text/html`` response that carries no Content-Security-Policy gets one (with
+  ``object-src 'none'``, ``base-uri 'none'`` and ``frame-ancestors 'none'``), plus ``nosniff``
+  and ``X-Frame-Options: DENY``; routers that set their own policy (the portal) keep it.
 - Request validation errors answer 422 with the type, location and message of each error but
   never the rejected input: echoing it could fail to serialise (invalid UTF-8, ``inf``) and would
   reflect whatever the client sent, PHI included.
@@ -7,11 +10,55 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+
+_COMMON = "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    f"connect-src 'self'; {_COMMON}"
+)
+"""The default policy for HTML responses."""
+CHAT_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    f"img-src 'self'; connect-src 'self'; {_COMMON}"
+)
+"""The browser chat: its page has an inline style sheet and an ``hx-on`` handler (htmx eval)."""
+ACK_CSP = f"default-src 'none'; style-src 'unsafe-inline'; {_COMMON}"
+"""The one-tap acknowledgement page: no script, an inline style sheet, a form to itself."""
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    f"font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; {_COMMON}"
+)
+"""The OpenAPI pages (/docs, /redoc) load their viewer from a CDN and start it inline."""
+
+
+def policy_for(path: str) -> str:
+    """The Content-Security-Policy for an HTML response at ``path``."""
+    if path.startswith("/chat/"):
+        return CHAT_CSP
+    if path.startswith("/ack/"):
+        return ACK_CSP
+    if path.startswith(("/docs", "/redoc")):
+        return DOCS_CSP
+    return STRICT_CSP
+
+
+async def html_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Give every HTML response without a policy the one for its path, and anti-framing headers."""
+    response = await call_next(request)
+    if response.headers.get("content-type", "").startswith("text/html"):
+        response.headers.setdefault("content-security-policy", policy_for(request.url.path))
+        response.headers.setdefault("x-content-type-options", "nosniff")
+        response.headers.setdefault("x-frame-options", "DENY")
+    return response
 
 
 def _location(loc: Sequence[object]) -> list[str | int]:
@@ -33,5 +80,6 @@ async def validation_error(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
-    """Add the validation-error handler to ``app``."""
+    """Add the HTML header middleware and the validation-error handler to ``app``."""
+    app.middleware("http")(html_headers)
     app.add_exception_handler(RequestValidationError, validation_error)
