@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from triageline.domain.triage.language import LanguageDetector
-from triageline.domain.triage.matcher import Kind, PhraseIndex, find_concepts
+from triageline.domain.triage.matcher import Kind, PhraseIndex, scan_concepts
 from triageline.domain.triage.normalise import normalise
 from triageline.domain.triage.pack import (
     BOOLEAN_FACTS,
@@ -44,6 +44,27 @@ SYNTHETIC_CONCEPTS: frozenset[str] = frozenset(
     }
 )
 """Concepts the engine derives from quantities (a reading of 39.5 °C is a fever)."""
+
+CONTEXT_CONCEPTS: frozenset[str] = frozenset(
+    {
+        "pregnant",
+        "term_pregnancy",
+        "child",
+        "infant",
+        "post_op",
+        "anticoagulant",
+        "diabetes",
+        "chemo",
+        "dangerous_med",
+        "allergen",
+        "co_source",
+        "sudden",
+        "ran_out",
+    }
+)
+"""Who or what background a rule needs (pregnant, on chemo, after surgery): a test, visit or
+document word next to one ("pregnancy test", "chemo appointment") still states the context, so
+it is never dropped as a mere topic the way a symptom word is ("strep test", "asthma form")."""
 
 _ADMIN_INTENTS = frozenset(
     {
@@ -141,6 +162,7 @@ class TriageEngine:
                 for phrase in phrases:
                     self._indexes[lang].add(phrase, concept.id, Kind.EXCLUDE)
         self._clinical = frozenset(c.id for c in concepts.values() if c.clinical)
+        self._topics = self._clinical - CONTEXT_CONCEPTS
         self._defaults: dict[TriageLevel, Mapping[Language, str]] = {}
         self._crisis: Mapping[Language, str] = {}
         for pack in packs:
@@ -215,7 +237,7 @@ class TriageEngine:
         language = lang or self._detector.detect(text)
         norm = normalise(text, language)
         quantities = extract(norm)
-        matches = find_concepts(self._indexes[language], norm)
+        matches, past = scan_concepts(self._indexes[language], norm, self._topics)
         present: dict[str, list[str]] = {}
         for m in matches:
             present.setdefault(m.concept, []).append(m.evidence)
@@ -242,11 +264,17 @@ class TriageEngine:
             c in SYNTHETIC_CONCEPTS for c in present
         )
         intent = self._intent(present, fired, level)
+        if intent is Intent.OTHER and any(m.concept in self._clinical for m in past):
+            # Talk about past illness with no request ("my brother had a heart attack at
+            # forty, should I be checked?") is a clinical question: routine, never a rule.
+            intent = Intent.SYMPTOM
         if intent is Intent.SPEAK_TO_STAFF and clinical:
             intent = Intent.SYMPTOM
         if intent in _ADMIN_INTENTS and level.rank < TriageLevel.URGENT.rank:
-            level = TriageLevel.NONE
-            hits = tuple(h for h in hits if h.level.rank >= TriageLevel.URGENT.rank)
+            # An admin request stays `none` unless it also carries current clinical content
+            # (a rule fired on a symptom that is not negated, past history or paperwork): then
+            # the clinical content decides, which below urgent is `routine`.
+            level = TriageLevel.ROUTINE if hits else TriageLevel.NONE
         elif intent in {Intent.REFILL, Intent.RESULTS, Intent.SYMPTOM} or (
             clinical and intent is Intent.OTHER
         ):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
@@ -17,6 +17,7 @@ from triageline.domain.triage.normalise import (
 from triageline.domain.triage.types import Language
 
 GAP = "..."
+NUMBER = "#"
 _LATIN_GAP = 4
 _ZH_GAP = 4
 
@@ -319,21 +320,47 @@ _HISTORY_AFTER: dict[Language, tuple[str, ...]] = {
         "in the past",
         "as a kid",
         "as a child",
+        "as a baby",
+        "as a teen*",
         "back in",
+        "back then",
+        (
+            "when (he|she|i|they|we) (was|were) (little|young|younger|small|a baby|a kid|a child|a "
+            "teen*|#)"
+        ),
+        "in (high school|college|grade school|middle school)",
+        "growing up",
+        "in 19*|20*",
+        "under control",
+        "is|are|has been|have been|was|were|stayed|stays under control",
+        "free for",
+        "(none|nothing) since",
+        "at (the)? age (of)? #",
+        "at #",
     ),
     Language.ES: (
         "el ano pasado",
+        "el mes pasado",
         "hace anos",
         "hace meses",
         "hace 1 ano",
         "de nino",
         "de nina",
+        "de chiquit*|pequen*|bebe|joven",
+        "cuando (era|eras|eramos|estaba) (nino|nina|chiquit*|pequen*|bebe|joven|chamac*)",
+        "hace # (anos|ano|meses|mes)",
+        "hace (un|1) (ano|mes)",
+        "hace (mucho|tiempo|rato de anos)",
+        "en (el)? 19*|20*",
+        "(esta|estan|estuvo|ha estado|han estado|sigue|siguen) (bajo)? control*",
+        "bajo control",
+        "a los # (anos)?",
         "desde hace (meses|anos|tiempo|mucho)",
         "igual que siempre",
         "como siempre",
         "de toda la vida",
     ),
-    Language.ZH: ("病史",),
+    Language.ZH: ("病史", "控制得 ... 好|住", "控制住了"),
 }
 _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
     Language.EN: (
@@ -342,6 +369,21 @@ _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
         "past history of",
         "last year i|he|she|we had",
         "years ago i|he|she had",
+        (
+            "when (he|she|i|they|we) (was|were) (little|young|younger|small|a baby|a kid|a child|a "
+            "teen*|#)"
+        ),
+        "as a (kid|child|baby|teen*)",
+        "in (high school|college)",
+        "back in 19*|20*",
+        "in 19*|20*",
+        "(none|no more|free of) since",
+        (
+            "(with|in|during) (my|her|your|our) (first|last|previous|other|older|earlier) "
+            "(baby|pregnancy|one|child|kid|son|daughter)"
+        ),
+        "(last|previous|prior|earlier) pregnancy",
+        "from when (i|he|she|they|we) (had|was|were|got)",
     ),
     Language.ES: (
         "historia de",
@@ -349,8 +391,71 @@ _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
         "antecedentes de",
         "el ano pasado tuve|tuvo",
         "hace anos tuve|tuvo",
+        "hace # (anos|ano|meses|mes)",
+        "cuando (era|eras|eramos|estaba) (nino|nina|chiquit*|pequen*|bebe|joven|chamac*)",
+        "de chiquit*|pequen*",
+        "en (el)? 19*|20*",
+        "(en|con|durante) (el|mi|su) (otro)? (embarazo|parto) (pasado|anterior)?",
+        "de cuando",
     ),
-    Language.ZH: ("去年", "前年", "以前", "曾经", "几年前", "多年前", "上个月"),
+    Language.ZH: (
+        "去年",
+        "前年",
+        "以前",
+        "曾经",
+        "几年前",
+        "多年前",
+        "上个月",
+        "小时候",
+        "年轻时|年轻的时候",
+        "那时候",
+        "当年",
+        "年前",
+        "个月前",
+        "上一胎|上次怀孕|上次生",
+    ),
+}
+_TOPIC_AFTER: dict[Language, tuple[str, ...]] = {
+    Language.EN: (
+        "test|tests|testing|draw|draws|work|screening|screen|shot|shots|vaccine*|panel|workup",
+        "(follow up|followup|appointment*|consult*|checkup|recheck|clinic|class|classes)",
+        "(form|forms|paperwork|records|record|letter|plan|plans|action plan*)",
+    ),
+    Language.ES: (
+        "prueba|pruebas|examen|examenes|analisis|vacuna|vacunas|formulario*|carta|cita|citas",
+        "expediente|plan|papeles|constancia|estudio|estudios|consulta|especialista|record|records",
+    ),
+    Language.ZH: (
+        "表格|病历|证明|记录|疫苗|化验单|复诊|报告|假条|病假条|资料|应急计划|计划表|计划书",
+        "的 表格|病历|证明|记录|疫苗|化验单|复诊|报告|假条|病假条|资料|应急计划|计划表|计划书",
+    ),
+}
+_TOPIC_BEFORE: dict[Language, tuple[str, ...]] = {
+    Language.EN: (
+        (
+            "(form|forms|letter|records|record|paperwork|note|notes|plan|action "
+            "plan|test|testing|shot|shots|vaccine|vaccines|screening|appointment|visit|follow "
+            "up|class) (for|about|from|regarding|against|on) (my|his|her|their|the|a|our|your)?"
+        ),
+        (
+            "note|letter|form|paperwork (saying|stating|that says|that) (he|she|i|they|we)? "
+            "(was|is|had|has|were|have)?"
+        ),
+    ),
+    Language.ES: (
+        (
+            "prueba*|examen*|analisis|vacuna*|formulario*|forma*|carta|cita|citas|expediente|"
+            "plan|papeles|constancia|estudio*|consulta|control|record|records "
+            "de|del|contra|para|sobre|por (la|el|las|los|su|sus|mi|mis)?"
+        ),
+        "plan de accion (de|del|para|contra) (la|el|las|los|su|sus|mi|mis)?",
+        "sacar*|extraer|extraccion (de)? (la)?",
+        (
+            "carta|nota|constancia|justificante|comprobante|certificado ... (de que|que "
+            "diga|diciendo que) (yo|el|ella)? (estuve|estuvo|estaba|tuve|tuvo|tenia|esta|tiene)?"
+        ),
+    ),
+    Language.ZH: ("疫苗", "表格", "病历", "证明"),
 }
 
 
@@ -404,7 +509,7 @@ def compile_phrase(phrase: str, lang: Language) -> Pattern:
 
 
 def _latin_element(raw: str, lang: Language) -> _Element:
-    """Compile one space-separated word position."""
+    """Compile one space-separated word position (``#`` stands for any number)."""
     if raw == GAP:
         return _Element(frozenset(), (), False, _LATIN_GAP)
     optional = raw.endswith("?") and len(raw) > 1
@@ -414,6 +519,9 @@ def _latin_element(raw: str, lang: Language) -> _Element:
     for alt in body.split("|"):
         if not alt:
             raise PhraseError(f"empty alternative in {raw!r}")
+        if alt == NUMBER:
+            prefixes.extend("0123456789")
+            continue
         prefix = alt.endswith("*")
         text = alt[:-1] if prefix else alt
         units = _word_units(text, lang)
@@ -523,6 +631,10 @@ class PhraseIndex:
             self.add(phrase, "history_after", Kind.PSEUDO)
         for phrase in _HISTORY_BEFORE[lang]:
             self.add(phrase, "history_before", Kind.PSEUDO)
+        for phrase in _TOPIC_AFTER[lang]:
+            self.add(phrase, "topic_after", Kind.PSEUDO)
+        for phrase in _TOPIC_BEFORE[lang]:
+            self.add(phrase, "topic_before", Kind.PSEUDO)
 
     def add(self, phrase: str, concept: str, kind: Kind = Kind.CONCEPT) -> None:
         """Compile and index a phrase."""
@@ -630,18 +742,35 @@ def _evidence(units: Sequence[str] | str, start: int, end: int, lang: Language) 
     return " ".join(units[start:end])
 
 
-def find_concepts(index: PhraseIndex, norm: NormalisedText) -> list[Match]:
-    """Concept matches that are not vetoed, negated or historical."""
+def find_concepts(
+    index: PhraseIndex, norm: NormalisedText, clinical: Container[str] | None = None
+) -> list[Match]:
+    """Concept matches that are not vetoed, negated, historical or the topic of paperwork."""
+    return scan_concepts(index, norm, clinical)[0]
+
+
+def scan_concepts(
+    index: PhraseIndex, norm: NormalisedText, clinical: Container[str] | None = None
+) -> tuple[list[Match], list[Match]]:
+    """(current, past): current concept matches, and those framed as past history or a topic.
+
+    ``clinical`` names the concepts that a test, visit or document word next to them turns
+    into a topic ("seizure action plan", "strep test", "records from her heart attack");
+    when None, every concept is. Negated and vetoed matches are in neither list.
+    """
     concepts, excludes, pseudo = index.scan(norm)
     if not concepts:
-        return []
+        return [], []
     concepts = [
         m for m in concepts if not any(x.concept == m.concept and _overlaps(m, x) for x in excludes)
     ]
-    dropped = _negated(index.lang, norm, concepts, pseudo) | _historical(
-        index.lang, concepts, pseudo
+    units: Sequence[str] | str = norm.text if index.lang is Language.ZH else norm.units
+    negated = _negated(index.lang, norm, concepts, pseudo)
+    past = _historical(index.lang, units, concepts, pseudo) | _topical(
+        index.lang, units, concepts, pseudo, clinical
     )
-    return [m for k, m in enumerate(concepts) if k not in dropped]
+    current = [m for k, m in enumerate(concepts) if k not in negated and k not in past]
+    return current, [m for k, m in enumerate(concepts) if k in past and k not in negated]
 
 
 def _overlaps(a: Match, b: Match) -> bool:
@@ -727,18 +856,68 @@ def _clear(units: Sequence[str] | str, start: int, end: int, lang: Language) -> 
     )
 
 
-def _historical(lang: Language, concepts: list[Match], pseudo: list[Match]) -> set[int]:
-    """Indexes of matches framed as past history ("heart attack last year")."""
-    marks = [m for m in pseudo if m.concept.startswith("history")]
+def _historical(
+    lang: Language, units: Sequence[str] | str, concepts: list[Match], pseudo: list[Match]
+) -> set[int]:
+    """Indexes of matches framed as past history ("heart attack last year", "去年")."""
+    marks = [m for m in pseudo if m.concept.startswith("history") and _past_mark(units, m)]
     if not marks:
         return set()
     reach = 4 if lang is Language.ZH else 3
     out: set[int] = set()
     for k, m in enumerate(concepts):
         for mark in marks:
-            if mark.concept == "history_after" and 0 <= mark.start - m.end <= reach:
+            after = mark.concept == "history_after" and 0 <= mark.start - m.end <= reach
+            if after and _same_sentence(units, m.end, mark.start):
                 out.add(k)
-            if mark.concept == "history_before" and 0 <= m.start - mark.end <= reach:
+            before = mark.concept == "history_before" and 0 <= m.start - mark.end <= reach
+            if before and _same_sentence(units, mark.end, m.start):
+                out.add(k)
+    return out
+
+
+def _past_mark(units: Sequence[str] | str, mark: Match) -> bool:
+    """A history mark that ends in a number is a year ("in 2019") or an age ("stroke at 60,").
+
+    An age must be 13-99 and end the clause (or be followed by "years"), so "chest pain at 3",
+    "fever at 103" and "started at 10 am" stay current.
+    """
+    if isinstance(units, str) or not units[mark.end - 1][:1].isdigit():
+        return True
+    number = units[mark.end - 1]
+    if number.isdigit() and len(number) == 4:
+        return True
+    if not number.isdigit() or not 13 <= int(number) <= 99:
+        return False
+    after = units[mark.end] if mark.end < len(units) else BOUNDARY
+    return after in (BOUNDARY, PAUSE, "years", "yrs", "year", "anos", "ano", "y", "and", "i")
+
+
+def _same_sentence(units: Sequence[str] | str, start: int, end: int) -> bool:
+    """No sentence boundary between two positions."""
+    return BOUNDARY not in units[start:end]
+
+
+def _topical(
+    lang: Language,
+    units: Sequence[str] | str,
+    concepts: list[Match],
+    pseudo: list[Match],
+    clinical: Container[str] | None,
+) -> set[int]:
+    """Indexes of matches that name the topic of a test, visit or document, not a symptom."""
+    marks = [m for m in pseudo if m.concept.startswith("topic")]
+    if not marks:
+        return set()
+    out: set[int] = set()
+    for k, m in enumerate(concepts):
+        if clinical is not None and m.concept not in clinical:
+            continue
+        for mark in marks:
+            if mark.concept == "topic_after" and mark.start == m.end:
+                out.add(k)
+            before = mark.concept == "topic_before" and 0 <= m.start - mark.end <= 1
+            if before and all(u not in (BOUNDARY, PAUSE) for u in units[mark.end : m.start]):
                 out.add(k)
     return out
 

@@ -270,6 +270,9 @@ _EN_G_DROPPED = frozenset(
 def _en_word(raw: str) -> str:
     """One English token: possessive/contracted 's dropped on nouns, g-dropping restored."""
     if "'" in raw:
+        if raw.endswith("'ll"):
+            # "I'll", "we'll", "she'll": the future "will", not "ill"/"well"/"shell".
+            return raw[:-3].replace("'", "") + " will"
         if raw.endswith("'s") and raw[:-2] not in _EN_S_KEPT:
             raw = raw[:-2]
         raw = raw.replace("'", "")
