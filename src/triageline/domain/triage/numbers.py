@@ -189,6 +189,14 @@ def _parse_number(tokens: list[str], start: int, lang: Language) -> tuple[int, s
             if word in {"un", "una"} and nxt is None:
                 break
         if kind == "digit":
+            if (
+                lang is Language.EN
+                and last_kind == "digit"
+                and word.isdigit()
+                and (tokens[i - 1].isdigit())
+            ):
+                # Two typed numbers in a row are two readings ("185 125"), not one number.
+                break
             if current is not None:
                 chunks.append(current)
             current = value

@@ -352,6 +352,19 @@ def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantit
         nxt = tokens[i + 1] if i + 1 < n else ""
         after = tokens[i + 1 : i + 5]
         before = tokens[max(0, i - 4) : i]
+        # Blood pressure as two readings in a row: "185 125", "presión 190 115".
+        low_next = _num(nxt) if nxt else None
+        if (
+            low_next is not None
+            and 90 <= value <= 300
+            and 40 <= low_next <= 200
+            and low_next <= value - 15
+            and not (tokens[i + 2 : i + 3] and tokens[i + 2] in _AGE_UNITS)
+        ):
+            systolic = max(systolic or 0, value)
+            diastolic = max(diastolic or 0, low_next)
+            evidence["bp"] = f"{token} {nxt}"
+            continue
         # Blood pressure: "196 over 121", "196 / 121", "190 sobre 120".
         if nxt in {"over", "/", "sobre", "slash"} and i + 2 < n:
             low = _num(tokens[i + 2])
