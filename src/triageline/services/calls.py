@@ -83,6 +83,9 @@ class Disposition(StrEnum):
 
 _ORDER = tuple(Disposition)
 
+_Done = tuple[CallRecord, DialogueState, list[Action], str, "_Effects"]
+"""A committed step: the call as saved, the new state, the actions, the response, the effects."""
+
 
 class UnknownPracticeError(LookupError):
     """The practice named by a request is not served here."""
@@ -158,6 +161,15 @@ class _Effects:
     pages: list[tuple[str, TriageLevel]] = field(default_factory=list)
     disposition: Disposition = Disposition.IN_PROGRESS
     ended: bool = False
+    audit: list[AuditEntry] = field(default_factory=list)
+
+
+_ATTEMPTS = 3
+"""How often a step is tried when a concurrent writer claimed it first (the next try replays)."""
+
+
+class StepConflictError(RuntimeError):
+    """A step kept losing to concurrent writers (should not happen: the retry replays)."""
 
 
 class CallService:
@@ -194,48 +206,88 @@ class CallService:
         """Process one channel event; persist before returning; open pages after the commit."""
         loaded = self.loaded(request.practice_id)
         now = self._clock.now()
-        with self._uow_factory() as uow:
-            call = self._find_or_create(uow, request, loaded.practice, now)
-            stored = uow.steps.get(call.id, request.step_key)
-            if stored is not None:
-                return StepResult(call.id, stored.response, replayed=True)
-            state, actions, mode = self._run(call, request, loaded, now)
-            call = replace(call, coverage_mode=mode)
-            effects = self._carry_out(uow, call, loaded.practice, actions, now, request.channel)
-            self._store_turns(uow, call, request.event, actions, now)
-            call = self._updated_call(call, state, effects, now)
-            uow.calls.save(call)
-            response = render(
-                actions, RenderInfo(call.id, call.channel, state, request.step_number + 1)
-            )
-            uow.steps.add(StoredStep(call.id, request.step_key, response, now))
-            uow.commit()
-        page_ids = self._open_pages(call, effects, now)
-        return StepResult(
-            call_id=call.id,
-            response=response,
-            replayed=False,
-            actions=tuple(actions),
-            message_ids=tuple(effects.messages),
-            page_ids=tuple(page_ids),
-            finished=state.phase is Phase.DONE,
+        for _attempt in range(_ATTEMPTS):
+            with self._uow_factory() as uow:
+                done = self._step_once(uow, request, render, loaded, now)
+            if isinstance(done, StepResult):
+                return done
+            if done is not None:
+                call, state, actions, response, effects = done
+                page_ids = self._open_pages(call, effects, now)
+                return StepResult(
+                    call_id=call.id,
+                    response=response,
+                    replayed=False,
+                    actions=tuple(actions),
+                    message_ids=tuple(effects.messages),
+                    page_ids=tuple(page_ids),
+                    finished=state.phase is Phase.DONE,
+                )
+        raise StepConflictError(request.step_key)
+
+    def _step_once(
+        self,
+        uow: CallsUnitOfWork,
+        request: StepRequest,
+        render: Renderer,
+        loaded: LoadedPractice,
+        now: datetime,
+    ) -> _Done | StepResult | None:
+        """One try at a step in one transaction: a replay, the committed step, or None (raced).
+
+        Reads first (the call, locked where the database can, and the stored response), then the
+        dialogue, then the writes: the step is claimed first, so a concurrent writer that handled
+        it already is noticed before anything else is written.
+        """
+        practice = loaded.practice
+        call, stored = uow.ledger.open(
+            practice.id, request.channel, request.external_id, request.step_key
         )
+        if call is not None and stored is not None:
+            return StepResult(call.id, stored.response, replayed=True)
+        new_call = None
+        if call is None:
+            call = new_call = CallRecord(
+                id=new_id(),
+                practice_id=practice.id,
+                channel=request.channel,
+                external_id=request.external_id,
+                started_at=now,
+                from_number=request.from_number,
+                to_number=request.to_number,
+                language=practice.default_language,
+            )
+        state, actions, mode = self._run(call, request, loaded, now)
+        call = replace(call, coverage_mode=mode)
+        response = render(
+            actions, RenderInfo(call.id, call.channel, state, request.step_number + 1)
+        )
+        if not uow.ledger.claim(StoredStep(call.id, request.step_key, response, now), new_call):
+            uow.rollback()
+            return None
+        effects = self._carry_out(uow, call, practice, actions, now, request.channel)
+        uow.ledger.append_turns(call.id, _turns_of(request.event, actions), now)
+        call = self._updated_call(call, state, effects, now)
+        uow.ledger.save(call)
+        uow.ledger.append_audit(effects.audit)  # last: the chain head is held until the commit
+        uow.commit()
+        return call, state, actions, response, effects
 
     def status(self, update: StatusUpdate) -> bool:
         """Apply a call-status callback; False when it was a duplicate or arrived too late."""
         loaded = self.loaded(update.practice_id)
         now = self._clock.now()
         effects = _Effects()
+        key = f"status:{update.sequence:08d}"
         with self._uow_factory() as uow:
-            call = uow.calls.find_external(update.practice_id, Channel.VOICE, update.external_id)
-            if call is None:
+            call, stored = uow.ledger.open(
+                update.practice_id, Channel.VOICE, update.external_id, key
+            )
+            if call is None or stored is not None:
                 return False
-            call = uow.calls.lock(call.id) or call
-            key = f"status:{update.sequence:08d}"
             earlier = uow.steps.list_for_call(call.id, prefix="status:")
-            if any(s.key == key for s in earlier):
+            if not uow.ledger.claim(StoredStep(call.id, key, update.status, now)):
                 return False
-            uow.steps.add(StoredStep(call.id, key, update.status, now))
             latest = max((s.key for s in earlier), default="")
             if key < latest or update.status not in TERMINAL_STATUSES:
                 uow.commit()
@@ -261,7 +313,8 @@ class CallService:
             call = self._updated_call(call, state, effects, now)
             if update.duration_s is not None and call.time_to_answer is None:
                 call = replace(call, time_to_answer=timedelta(0))
-            uow.calls.save(call)
+            uow.ledger.save(call)
+            uow.ledger.append_audit(effects.audit)
             uow.commit()
         self._open_pages(call, effects, now)
         return True
@@ -301,25 +354,6 @@ class CallService:
             return call, uow.turns.list_for_call(call_id), uow.messages.list_for_call(call_id)
 
     # ------------------------------------------------------------ internals
-
-    def _find_or_create(
-        self, uow: CallsUnitOfWork, request: StepRequest, practice: Practice, now: datetime
-    ) -> CallRecord:
-        existing = uow.calls.find_external(practice.id, request.channel, request.external_id)
-        if existing is None:
-            fresh = CallRecord(
-                id=new_id(),
-                practice_id=practice.id,
-                channel=request.channel,
-                external_id=request.external_id,
-                started_at=now,
-                from_number=request.from_number,
-                to_number=request.to_number,
-                language=practice.default_language,
-            )
-            existing, _created = uow.calls.get_or_add(fresh)
-        locked = uow.calls.lock(existing.id)
-        return locked if locked is not None else existing
 
     def _run(
         self, call: CallRecord, request: StepRequest, loaded: LoadedPractice, now: datetime
@@ -362,9 +396,10 @@ class CallService:
     ) -> _Effects:
         effects = _Effects()
         refs: dict[str, str] = {}
+        ref_steps: list[StoredStep] = []
 
         def audit(action: str, subject: str, outcome: str = "ok") -> None:
-            uow.audit.append(
+            effects.audit.append(
                 AuditEntry(
                     actor="system:calls",
                     action=action,
@@ -381,7 +416,7 @@ class CallService:
                 message = _message_of(action, call, practice, now)
                 uow.messages.add(message)
                 refs[action.ref] = message.id
-                uow.steps.add(StoredStep(call.id, MESSAGE_REF + action.ref, message.id, now))
+                ref_steps.append(StoredStep(call.id, MESSAGE_REF + action.ref, message.id, now))
                 effects.messages[message.id] = message
                 audit("message.taken", f"message:{message.id}")
                 effects.disposition = effects.disposition.at_least(
@@ -429,30 +464,8 @@ class CallService:
                 audit(f"booking.{action.request.operation.value}", f"call:{call.id}")
             elif isinstance(action, Hangup):
                 effects.ended = True
+        uow.ledger.add_steps(ref_steps)
         return effects
-
-    def _store_turns(
-        self,
-        uow: CallsUnitOfWork,
-        call: CallRecord,
-        event: CallerEvent | None,
-        actions: Sequence[Action],
-        now: datetime,
-    ) -> None:
-        seq = uow.turns.next_seq(call.id)
-        caller = _caller_text(event)
-        if caller is not None:
-            uow.turns.add(Turn(call.id, seq, TurnRole.CALLER, caller, now))
-            seq += 1
-        for action in actions:
-            text = None
-            if isinstance(action, Say):
-                text = action.text
-            elif isinstance(action, Ask):
-                text = action.prompt
-            if text:
-                uow.turns.add(Turn(call.id, seq, TurnRole.ASSISTANT, text, now))
-                seq += 1
 
     def _updated_call(
         self, call: CallRecord, state: DialogueState, effects: _Effects, now: datetime
@@ -488,29 +501,30 @@ class CallService:
         if not effects.pages:
             return []
         opened: list[str] = []
-        with self._uow_factory() as uow:
-            for message_id, level in effects.pages:
-                request = PageRequest(call.practice_id, message_id, call.id, level, now)
-                page_id = None
-                if self._paging is not None:
-                    try:
-                        page_id = self._paging.open_page(request)
-                    except Exception:
-                        log.exception("paging failed", extra={"message_id": message_id})
-                outcome = "ok" if page_id else "pending"
-                uow.audit.append(
-                    AuditEntry(
-                        actor="system:calls",
-                        action="page.opened" if page_id else "message.flagged_for_paging",
-                        subject=f"page:{page_id}" if page_id else f"message:{message_id}",
-                        channel=call.channel.value,
-                        outcome=outcome,
-                        at=now,
-                        practice_id=call.practice_id,
-                    )
+        entries: list[AuditEntry] = []
+        for message_id, level in effects.pages:
+            request = PageRequest(call.practice_id, message_id, call.id, level, now)
+            page_id = None
+            if self._paging is not None:
+                try:
+                    page_id = self._paging.open_page(request)
+                except Exception:
+                    log.exception("paging failed", extra={"message_id": message_id})
+            entries.append(
+                AuditEntry(
+                    actor="system:calls",
+                    action="page.opened" if page_id else "message.flagged_for_paging",
+                    subject=f"page:{page_id}" if page_id else f"message:{message_id}",
+                    channel=call.channel.value,
+                    outcome="ok" if page_id else "pending",
+                    at=now,
+                    practice_id=call.practice_id,
                 )
-                if page_id:
-                    opened.append(page_id)
+            )
+            if page_id:
+                opened.append(page_id)
+        with self._uow_factory() as uow:
+            uow.ledger.append_audit(entries)
             uow.commit()
         return opened
 
@@ -530,6 +544,23 @@ def _state_of(call: CallRecord) -> DialogueState:
     if call.dialogue_state:
         return DialogueState.from_json(call.dialogue_state)
     return DialogueState()
+
+
+def _turns_of(event: CallerEvent | None, actions: Sequence[Action]) -> list[tuple[TurnRole, str]]:
+    """The step's transcript: the caller's words (or keys), then every line spoken or asked."""
+    turns: list[tuple[TurnRole, str]] = []
+    caller = _caller_text(event)
+    if caller is not None:
+        turns.append((TurnRole.CALLER, caller))
+    for action in actions:
+        text = None
+        if isinstance(action, Say):
+            text = action.text
+        elif isinstance(action, Ask):
+            text = action.prompt
+        if text:
+            turns.append((TurnRole.ASSISTANT, text))
+    return turns
 
 
 def _caller_text(event: CallerEvent | None) -> str | None:

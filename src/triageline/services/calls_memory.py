@@ -6,8 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from triageline.domain.audit import AuditEntry
+from triageline.domain.records import CallRecord, Channel, Turn, TurnRole
 from triageline.services.calls_ports import CallsUnitOfWork, PageRequest, StoredStep
 from triageline.services.memory import MemoryStore, MemoryUnitOfWork
+from triageline.services.ports import UnitOfWork
 
 
 class MemoryStepLog:
@@ -36,6 +39,54 @@ class MemoryStepLog:
         return sorted(found, key=lambda s: s.created_at)
 
 
+class RepositoryLedger:
+    """The per-step ledger over plain repositories and a step log (in-memory units of work)."""
+
+    def __init__(self, uow: UnitOfWork, steps: MemoryStepLog) -> None:
+        """Work through ``uow``'s repositories and ``steps``."""
+        self._uow = uow
+        self._steps = steps
+
+    def open(
+        self, practice_id: str, channel: Channel, external_id: str, step_key: str
+    ) -> tuple[CallRecord | None, StoredStep | None]:
+        """The call with that channel id and the response stored for ``step_key``."""
+        call = self._uow.calls.find_external(practice_id, channel, external_id)
+        if call is None:
+            return None, None
+        return call, self._steps.get(call.id, step_key)
+
+    def claim(self, step: StoredStep, new_call: CallRecord | None = None) -> bool:
+        """Store ``new_call`` (if given) and ``step``; False when either exists already."""
+        if new_call is not None:
+            _stored, created = self._uow.calls.get_or_add(new_call)
+            if not created:
+                return False
+        return self._steps.add(step)
+
+    def add_steps(self, steps: Sequence[StoredStep]) -> None:
+        """Store more steps, keeping existing keys."""
+        for step in steps:
+            self._steps.add(step)
+
+    def append_turns(
+        self, call_id: str, turns: Sequence[tuple[TurnRole, str]], at: datetime
+    ) -> None:
+        """Add turns after the call's last one."""
+        seq = self._uow.turns.next_seq(call_id)
+        for offset, (role, text) in enumerate(turns):
+            self._uow.turns.add(Turn(call_id, seq + offset, role, text, at))
+
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Append the entries to the chain in order."""
+        for entry in entries:
+            self._uow.audit.append(entry)
+
+    def save(self, call: CallRecord) -> None:
+        """Overwrite the stored call."""
+        self._uow.calls.save(call)
+
+
 class MemoryCallsStore(MemoryStore):
     """A MemoryStore that also keeps the calls service's step log."""
 
@@ -53,6 +104,7 @@ class MemoryCallsUnitOfWork(MemoryUnitOfWork):
     """A memory unit of work whose commit also publishes the step log."""
 
     steps: MemoryStepLog
+    ledger: RepositoryLedger
 
     def __init__(self, store: MemoryCallsStore) -> None:
         """Bind to ``store``."""
@@ -69,6 +121,7 @@ class MemoryCallsUnitOfWork(MemoryUnitOfWork):
         super()._begin()
         self._steps = dict(self._calls_store.steps)
         self.steps = MemoryStepLog(self._steps)
+        self.ledger = RepositoryLedger(self, self.steps)
 
 
 @dataclass(slots=True)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from triageline.domain.audit import AuditEntry
 from triageline.domain.practice import Practice
+from triageline.domain.records import CallRecord, Channel, TurnRole
 from triageline.domain.triage.types import Language, TriageLevel, TriageResult
 from triageline.services.ports import UnitOfWork
 
@@ -51,12 +53,55 @@ class StepLog(Protocol):
         ...
 
 
+class CallLedger(Protocol):
+    """One step of a call in few round trips: read the call, then write everything in batches.
+
+    Reads come first and write nothing, so a step may consult other services (booking) before
+    its transaction takes any write lock. ``claim`` is the first write: it stores the step's
+    response (and the call, when new) and reports a concurrent writer that got there first, in
+    which case the caller rolls back and handles the step again (it then replays).
+    """
+
+    def open(
+        self, practice_id: str, channel: Channel, external_id: str, step_key: str
+    ) -> tuple[CallRecord | None, StoredStep | None]:
+        """The call (locked until commit where the database can) and ``step_key``'s response."""
+        ...
+
+    def claim(self, step: StoredStep, new_call: CallRecord | None = None) -> bool:
+        """Store ``new_call`` (if given) and ``step``; False when either key exists already."""
+        ...
+
+    def add_steps(self, steps: Sequence[StoredStep]) -> None:
+        """Store more steps (keys that exist already are left as they are)."""
+        ...
+
+    def append_turns(
+        self, call_id: str, turns: Sequence[tuple[TurnRole, str]], at: datetime
+    ) -> None:
+        """Add transcript turns after the call's last one, in order (stored encrypted)."""
+        ...
+
+    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Append the entries to the audit chain in order (one chain-head update)."""
+        ...
+
+    def save(self, call: CallRecord) -> None:
+        """Overwrite the stored call."""
+        ...
+
+
 class CallsUnitOfWork(UnitOfWork, Protocol):
-    """The storage unit of work plus the step log, in one transaction."""
+    """The storage unit of work plus the step log and the per-step ledger, in one transaction."""
 
     @property
     def steps(self) -> StepLog:
         """Responses already given."""
+        ...
+
+    @property
+    def ledger(self) -> CallLedger:
+        """The batched per-step reads and writes the calls service's hot path uses."""
         ...
 
 

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Self
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, Integer, String, Table, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from triageline.adapters.storage.call_ledger import SqlCallLedger
 from triageline.adapters.storage.crypto import Keyring
 from triageline.adapters.storage.models import Base
 from triageline.adapters.storage.repositories import aad
@@ -86,12 +87,17 @@ class SqlStepLog:
 
 
 class SqlCallsUnitOfWork(SqlUnitOfWork):
-    """The SQL unit of work with the step log in the same session."""
+    """The SQL unit of work with the step log and the per-step ledger in the same session."""
 
     steps: SqlStepLog
+    ledger: SqlCallLedger
 
     def __enter__(self) -> Self:
-        """Open the session and build every repository, the step log included."""
+        """Open the session and build every repository, the step log and ledger included."""
         super().__enter__()
         self.steps = SqlStepLog(self.session, self.keyring)
+        self.ledger = SqlCallLedger(self.session, self.keyring, _STEP_TABLE)
         return self
+
+
+_STEP_TABLE: Table = CallStepRow.__table__  # type: ignore[assignment]

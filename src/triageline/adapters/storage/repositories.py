@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -180,50 +181,61 @@ class SqlCallRepository:
         ).first()
 
     def _row(self, call: CallRecord, row: CallRow) -> CallRow:
-        k = self._k
-        row.practice_id = call.practice_id
-        row.channel = call.channel.value
-        row.external_id = call.external_id
-        row.from_number = k.seal_optional(call.from_number, aad=aad("calls", "from_number"))
-        row.to_number = k.seal_optional(call.to_number, aad=aad("calls", "to_number"))
-        row.language = None if call.language is None else call.language.value
-        row.coverage_mode = None if call.coverage_mode is None else call.coverage_mode.value
-        row.disposition = call.disposition
-        row.triage = None if call.triage is None else call.triage.value
-        row.intent = None if call.intent is None else call.intent.value
-        row.dialogue_state = k.seal_optional(
-            call.dialogue_state, aad=aad("calls", "dialogue_state")
-        )
-        row.started_at = call.started_at
-        row.ended_at = call.ended_at
-        row.time_to_answer_s = (
-            None if call.time_to_answer is None else call.time_to_answer.total_seconds()
-        )
-        row.abandoned = call.abandoned
+        for column, value in call_values(self._k, call).items():
+            setattr(row, column, value)
         return row
 
     def _record(self, row: CallRow) -> CallRecord:
-        k = self._k
-        return CallRecord(
-            id=row.id,
-            practice_id=row.practice_id,
-            channel=Channel(row.channel),
-            external_id=row.external_id,
-            started_at=row.started_at,
-            from_number=k.open_optional(row.from_number, aad=aad("calls", "from_number")),
-            to_number=k.open_optional(row.to_number, aad=aad("calls", "to_number")),
-            language=None if row.language is None else Language(row.language),
-            coverage_mode=None if row.coverage_mode is None else CoverageMode(row.coverage_mode),
-            disposition=row.disposition,
-            triage=None if row.triage is None else TriageLevel(row.triage),
-            intent=None if row.intent is None else Intent(row.intent),
-            dialogue_state=k.open_optional(row.dialogue_state, aad=aad("calls", "dialogue_state")),
-            ended_at=row.ended_at,
-            time_to_answer=(
-                None if row.time_to_answer_s is None else timedelta(seconds=row.time_to_answer_s)
-            ),
-            abandoned=row.abandoned,
-        )
+        return call_record(self._k, row)
+
+
+def call_values(keyring: Keyring, call: CallRecord) -> dict[str, object]:
+    """The ``calls`` columns for ``call`` (phone numbers and dialogue state sealed), id excluded."""
+    k = keyring
+    return {
+        "practice_id": call.practice_id,
+        "channel": call.channel.value,
+        "external_id": call.external_id,
+        "from_number": k.seal_optional(call.from_number, aad=aad("calls", "from_number")),
+        "to_number": k.seal_optional(call.to_number, aad=aad("calls", "to_number")),
+        "language": None if call.language is None else call.language.value,
+        "coverage_mode": None if call.coverage_mode is None else call.coverage_mode.value,
+        "disposition": call.disposition,
+        "triage": None if call.triage is None else call.triage.value,
+        "intent": None if call.intent is None else call.intent.value,
+        "dialogue_state": k.seal_optional(call.dialogue_state, aad=aad("calls", "dialogue_state")),
+        "started_at": call.started_at,
+        "ended_at": call.ended_at,
+        "time_to_answer_s": (
+            None if call.time_to_answer is None else call.time_to_answer.total_seconds()
+        ),
+        "abandoned": call.abandoned,
+    }
+
+
+def call_record(keyring: Keyring, row: CallRow | Row[Any]) -> CallRecord:
+    """The call stored in ``row`` (an ORM row or a Core row of ``calls``), opened."""
+    k = keyring
+    return CallRecord(
+        id=row.id,
+        practice_id=row.practice_id,
+        channel=Channel(row.channel),
+        external_id=row.external_id,
+        started_at=row.started_at,
+        from_number=k.open_optional(row.from_number, aad=aad("calls", "from_number")),
+        to_number=k.open_optional(row.to_number, aad=aad("calls", "to_number")),
+        language=None if row.language is None else Language(row.language),
+        coverage_mode=None if row.coverage_mode is None else CoverageMode(row.coverage_mode),
+        disposition=row.disposition,
+        triage=None if row.triage is None else TriageLevel(row.triage),
+        intent=None if row.intent is None else Intent(row.intent),
+        dialogue_state=k.open_optional(row.dialogue_state, aad=aad("calls", "dialogue_state")),
+        ended_at=row.ended_at,
+        time_to_answer=(
+            None if row.time_to_answer_s is None else timedelta(seconds=row.time_to_answer_s)
+        ),
+        abandoned=row.abandoned,
+    )
 
 
 class SqlTurnRepository:
