@@ -93,6 +93,7 @@ class FlowResult:
     capture: CapturingNotifier
     container: Container
     responses: list[str] = field(default_factory=list)
+    conversation_ids: list[str] = field(default_factory=list)
 
 
 def _gather_url(twiml: str) -> str | None:
@@ -147,7 +148,7 @@ def _sms(client: TestClient) -> None:
     _post(client, "/twilio/sms", text)
 
 
-def _chat(client: TestClient) -> None:
+def _chat(client: TestClient) -> str:
     started = client.post("/api/v1/conversations", json={"practice_id": "demo"})
     assert started.status_code == 201, started.text
     conversation = started.json()["conversation_id"]
@@ -157,6 +158,7 @@ def _chat(client: TestClient) -> None:
         )
         assert turn.status_code == 200, turn.text
     assert client.get(f"/api/v1/conversations/{conversation}").status_code == 200
+    return str(conversation)
 
 
 def run_flow(container: Container) -> Iterator[FlowResult]:
@@ -181,7 +183,7 @@ def run_flow(container: Container) -> Iterator[FlowResult]:
     with TestClient(app, raise_server_exceptions=False) as client:
         _voice(client, clock, result.responses)
         _sms(client)
-        _chat(client)
+        result.conversation_ids.append(_chat(client))
         worker = PagingWorker(paging, clock, worker_id="security-test")
         for _ in range(7):
             clock.set(clock.now() + timedelta(minutes=5))

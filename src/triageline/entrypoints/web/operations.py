@@ -15,18 +15,32 @@ from triageline.bootstrap import Container, build_container
 log = logging.getLogger("triageline.web")
 
 
+def route_template(request: Request) -> str:
+    """The path template of the route that served ``request`` (``(unmatched)`` when none did)."""
+    route = request.scope.get("route")
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return template if isinstance(template, str) else "(unmatched)"
+
+
 async def log_request(
     request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
-    """Log method, path, status and duration (also as ``Server-Timing``); never query or body."""
+    """Log method, route template, status and duration (also ``Server-Timing``); never the body.
+
+    The route template (``/ack/{token}``), not the concrete path: path parameters can be
+    credentials (acknowledgement-link tokens, chat conversation ids) or identifiers.
+    """
     request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
     started = time.perf_counter()
-    fields = {"request_id": request_id[:64], "method": request.method, "path": request.url.path}
+    fields = {"request_id": request_id[:64], "method": request.method, "path": "(unmatched)"}
     try:
         response = await call_next(request)
     except Exception:
-        log.exception("request failed", extra={**fields, "status": 500})
+        log.exception(
+            "request failed", extra={**fields, "path": route_template(request), "status": 500}
+        )
         raise
+    fields["path"] = route_template(request)
     duration_ms = round((time.perf_counter() - started) * 1000, 1)
     log.info(
         "request", extra={**fields, "status": response.status_code, "duration_ms": duration_ms}
