@@ -12,6 +12,7 @@ from triageline.domain.triage.normalise import normalise
 from triageline.domain.triage.pack import (
     BOOLEAN_FACTS,
     FACTS,
+    TEXT_FACTS,
     Concept,
     IfMissing,
     IntentRule,
@@ -41,6 +42,7 @@ SYNTHETIC_CONCEPTS: frozenset[str] = frozenset(
         "q_young_infant",
         "q_pregnant",
         "q_child",
+        "q_elderly",
     }
 )
 """Concepts the engine derives from quantities (a reading of 39.5 °C is a fever)."""
@@ -245,6 +247,17 @@ class TriageEngine:
         facts: dict[str, float] = quantities.facts()
         unknown: set[str] = set()
         for fact, reply in (answers or {}).items():
+            if fact in TEXT_FACTS:
+                said, _past = scan_concepts(
+                    self._indexes[language], normalise(reply, language), self._topics
+                )
+                for m in said:
+                    present.setdefault(m.concept, []).append(m.evidence)
+                if said:
+                    facts[fact] = 1.0
+                else:
+                    unknown.add(fact)
+                continue
             parsed = _parse_answer(fact, reply, language)
             if parsed is None:
                 unknown.add(fact)
@@ -455,6 +468,8 @@ def _add_synthetic(present: dict[str, list[str]], q: Quantities) -> None:
             present.setdefault("q_young_infant", []).append(q.evidence.get("age", ""))
         if q.age_days < 18 * 365:
             present.setdefault("q_child", []).append(q.evidence.get("age", ""))
+        if q.age_days >= 65 * 365:
+            present.setdefault("q_elderly", []).append(q.evidence.get("age", ""))
     if q.pregnancy_weeks is not None:
         present.setdefault("q_pregnant", []).append(q.evidence.get("pregnancy_weeks", ""))
 

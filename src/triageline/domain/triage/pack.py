@@ -47,9 +47,17 @@ FACTS: frozenset[str] = frozenset(
         "chest_pain_danger",
         "breathing_severe",
         "fever_present",
+        "attack_kind",
     }
 )
 """Facts a qualifier may test; numeric ones come from the text, yes/no ones from answers."""
+
+TEXT_FACTS: frozenset[str] = frozenset({"attack_kind"})
+"""Facts answered in words that the engine reads as more of the utterance.
+
+The reply's concepts join the utterance ("una convulsión" makes the seizure rules apply) and
+the fact is 1 when the reply named anything the packs know; an unreadable reply is unknown,
+so the rule waiting on it fires (the dangerous reading)."""
 
 BOOLEAN_FACTS: frozenset[str] = frozenset(
     {
