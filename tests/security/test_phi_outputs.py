@@ -126,3 +126,4 @@ def test_request_logs_carry_route_templates_not_capability_ids(
     assert '"/ack/{token}"' in request_log
     assert '"/api/v1/conversations/{conversation_id}"' in request_log
     assert leaks(request_log, secrets) == {}
+    assert leaks(log_output.getvalue(), secrets) == {}, "no logger at all (httpx included)"

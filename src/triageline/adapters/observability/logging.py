@@ -119,5 +119,8 @@ def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> log
     access = logging.getLogger("uvicorn.access")
     access.handlers.clear()
     access.propagate = False
-    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    # HTTP clients log request URLs at INFO (a FHIR patient search puts the name and birth date
+    # in the query string; calendar feed URLs carry secrets): only their warnings pass.
+    for name in ("sqlalchemy.engine", "httpx", "httpcore", "twilio.http_client"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler
