@@ -87,6 +87,11 @@ _EN_SPELLING: dict[str, str] = {
     "appointmnet": "appointment",
     "appt": "appointment",
     "inhailer": "inhaler",
+    "incison": "incision",
+    "inscision": "incision",
+    "incission": "incision",
+    "insicion": "incision",
+    "incisions": "incision",
     "inhalor": "inhaler",
     "alergic": "allergic",
     "allergic": "allergic",
@@ -267,6 +272,10 @@ _EN_G_DROPPED = frozenset(
 )
 
 
+_EN_ABBREVIATIONS = frozenset(["dr", "drs", "mr", "mrs", "ms", "st", "mt", "jr", "sr", "vs"])
+"""English words whose following period is an abbreviation mark."""
+
+
 def _en_word(raw: str) -> str:
     """One English token: possessive/contracted 's dropped on nouns, g-dropping restored."""
     if "'" in raw:
@@ -288,6 +297,8 @@ def latin_tokens(text: str, lang: Language) -> list[str]:
     out: list[str] = []
     for raw in _LATIN_TOKEN.findall(text):
         if raw in ",.;:!?":
+            if raw == "." and english and out and out[-1] in _EN_ABBREVIATIONS:
+                continue  # "Dr. Chen", "Mrs. Ortiz": a title, not a sentence end
             mark = PAUSE if raw == "," else BOUNDARY
             if not out or out[-1] == BOUNDARY:
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from triageline.domain.triage.normalise import NormalisedText
@@ -154,6 +155,22 @@ _CHILD_WORDS = frozenset(
         "nenito",
         "nenita",
         "recien",
+        "chiquito",
+        "chiquita",
+        "hijito",
+        "hijita",
+        "bebecito",
+        "bebecita",
+        "nietecito",
+        "nietecita",
+        "chamaco",
+        "chamaca",
+        "chamaquito",
+        "chamaquita",
+        "mijo",
+        "mija",
+        "chiquillo",
+        "chiquilla",
     ]
 )
 _PREGNANCY_WORDS = frozenset(
@@ -222,6 +239,31 @@ _EN_PREGNANT_BEFORE = frozenset(
 _EN_NOT_PREGNANCY_AFTER = frozenset(
     ["ago", "old", "of", "out", "post", "after", "from", "since", "with", "straight", "later"]
 )
+_EN_NOT_PREGNANCY_AFTER |= {"postpartum", "into", "in", "past", "sober", "clean"}
+_EN_HEDGES = frozenset(["only", "just", "about", "almost", "nearly", "like", "around", "already"])
+
+
+def _en_pregnancy_weeks(
+    value: float, unit: str, before: Sequence[str], after: Sequence[str], not_pregnancy: bool
+) -> bool:
+    """English weeks of pregnancy said without the word, even with a child word elsewhere.
+
+    "I'm 33 weeks" (said of oneself, an adult), "she's only 35 weeks" (20 weeks or more, not
+    said of a child: a baby's age that old is given in months); never "6 weeks old" or a spell.
+    """
+    if unit not in {"week", "weeks"} or not_pregnancy or not 4 <= value <= 42:
+        return False
+    if after[1:2] and after[1] in _EN_NOT_PREGNANCY_AFTER:
+        return False
+    lead = [w for w in before if w not in _EN_HEDGES]
+    if lead[-1:] in (["im"], ["am"]):
+        return True
+    return (
+        value >= 20
+        and bool(lead)
+        and lead[-1] in _EN_PREGNANT_BEFORE | {"shes", "is", "was"}
+        and not any(w in _CHILD_WORDS for w in before)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +309,7 @@ def extract(norm: NormalisedText) -> Quantities:
     if norm.lang is Language.ZH:
         return _extract_zh(norm.text)
     if norm.lang is Language.ES:
-        return _extract_latin(_es_halves(norm.units), spanish=True)
+        return _extract_latin(_es_tenths(_es_halves(norm.units)), spanish=True)
     return _extract_latin(norm.units)
 
 
@@ -276,8 +318,34 @@ def _num(token: str) -> float | None:
     return float(token) if _NUM.match(token) else None
 
 
+# Where a Spanish reading was taken ("37.2 en la axila", "38 rectal"): the number is a temperature.
+_ES_TEMP_SITES = frozenset(["axila", "axilar", "sobaco", "rectal", "recto", "oido", "frente"])
 _ES_HALF_UNITS = frozenset(["mes", "meses", "semana", "semanas", "ano", "anos", "hora", "horas"])
 _ES_PLURAL = {"mes": "meses", "semana": "semanas", "ano": "anos", "hora": "horas"}
+
+
+def _es_tenths(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    """Spanish tenths of a degree: "38 con 5 (décimas)" -> "38.5" (35-42 and one digit only)."""
+    if "con" not in tokens:
+        return tokens
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if (
+            token.isdigit()
+            and 35 <= int(token) <= 42
+            and tokens[i + 1 : i + 2] == ("con",)
+            and i + 2 < len(tokens)
+            and len(tokens[i + 2]) == 1
+            and tokens[i + 2].isdigit()
+        ):
+            out.append(f"{token}.{tokens[i + 2]}")
+            i += 4 if tokens[i + 3 : i + 4] == ("decimas",) else 3
+            continue
+        out.append(token)
+        i += 1
+    return tuple(out)
 
 
 def _es_halves(tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -366,7 +434,8 @@ def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantit
             evidence["bp"] = f"{token} {nxt}"
             continue
         # Blood pressure: "196 over 121", "196 / 121", "190 sobre 120".
-        if nxt in {"over", "/", "sobre", "slash"} and i + 2 < n:
+        # Spanish also says "185 con 130" (both numbers in range, so "38 con 5" stays a fever).
+        if (nxt in {"over", "/", "sobre", "slash"} or (spanish and nxt == "con")) and i + 2 < n:
             low = _num(tokens[i + 2])
             if low is not None and 60 <= value <= 300 and 30 <= low <= 200:
                 systolic = max(systolic or 0, value)
@@ -419,6 +488,10 @@ def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantit
             }
             if spell:
                 aged = baby_before = False
+            if not spanish and _en_pregnancy_weeks(value, unit_token, before, after, aged or spell):
+                weeks.append(value)
+                evidence.setdefault("pregnancy_weeks", f"{token} {unit_token}")
+                continue
             if (
                 aged
                 or (baby_before and not pregnant_ctx)
@@ -493,6 +566,7 @@ def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantit
                 w in {"fever", "fiebre", "calentura", "temperatura", "temperature"}
                 for w in after[:2]
             )
+            and not (spanish and any(w in _ES_TEMP_SITES for w in after[:3]))
         ):
             continue
         fahrenheit = to_fahrenheit(value, unit)
