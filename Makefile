@@ -24,7 +24,7 @@ run: install
 	$(BIN)/triageline demo load examples/demo-practice.yaml
 	$(BIN)/triageline demo admin
 	TRIAGELINE_NOTIFY=dry-run $(BIN)/triageline demo seed
-	TRIAGELINE_NOTIFY=dry-run $(BIN)/triageline serve --host $(HOST) --port $(PORT)
+	TRIAGELINE_NOTIFY=dry-run $(BIN)/triageline serve --with-worker --host $(HOST) --port $(PORT)
 
 ## The whole suite: lint, types, architecture contracts, then every test.
 test: install browser-deps check pytest

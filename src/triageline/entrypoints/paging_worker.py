@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
 
+from triageline.bootstrap import Container
 from triageline.services.paging import AuditAction, EscalationAudit, PagingService
 from triageline.services.ports_paging import Clock
 
@@ -67,6 +68,10 @@ def http_heartbeat(url: str, timeout: float = 3.0) -> Heartbeat:
     return ping
 
 
+Job = Callable[[datetime], int]
+"""Durable work a worker pass runs: given the time, returns how many items it handled."""
+
+
 class PagingWorker:
     """Runs due timers, sends the daily gap reports and audits escalations, on an injected clock."""
 
@@ -78,8 +83,15 @@ class PagingWorker:
         worker_id: str,
         settings: WorkerSettings | None = None,
         heartbeat: Heartbeat | None = None,
+        jobs: Sequence[tuple[str, Job]] = (),
     ) -> None:
-        """Wire the loop; ``heartbeat`` is pinged only after an audit that passed."""
+        """Wire the loop; ``heartbeat`` is pinged only after an audit that passed.
+
+        ``jobs`` are other durable work run on every pass after the paging timers, each as
+        (name, run(now) -> items done), e.g. appointment reminders; one failing job does not
+        stop the others.
+        """
+        self._jobs = tuple(jobs)
         self._service = service
         self._clock = clock
         self._worker_id = worker_id
@@ -93,6 +105,7 @@ class PagingWorker:
         """One pass: every due timer (in batches), then gap reports and the audit when due."""
         now = self._clock.now()
         ran = self._run_due(now)
+        self._run_jobs(now)
         gaps = self._gap_reports(now)
         audit = self._audit(now)
         beat: bool | None = None
@@ -114,6 +127,14 @@ class PagingWorker:
             self.counters["timers_run"] += ran
             if ran < self._settings.batch:
                 return total
+
+    def _run_jobs(self, now: datetime) -> None:
+        for name, job in self._jobs:
+            try:
+                self.counters[name] += job(now)
+            except Exception:
+                log.exception("worker job %s failed", name)
+                self.counters["tick_errors"] += 1
 
     def _gap_reports(self, now: datetime) -> int:
         last = self._last_gap_check
@@ -190,3 +211,30 @@ def stop_on_signals(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+def build_worker(
+    container: Container,
+    *,
+    worker_id: str,
+    poll: timedelta = timedelta(seconds=1),
+    audit_every: timedelta = timedelta(minutes=3),
+    environ: Mapping[str, str] | None = None,
+) -> PagingWorker:
+    """The production loop: paging timers, appointment reminders, gap reports, the auditor."""
+    import os
+
+    from triageline.entrypoints.booking_wiring import reminders_for_worker
+    from triageline.entrypoints.paging_wiring import SystemClock, build_paging
+
+    env = os.environ if environ is None else environ
+    heartbeat_url = env.get(HEARTBEAT_ENV, "").strip()
+    reminders = reminders_for_worker(container, worker_id, env)
+    return PagingWorker(
+        build_paging(container, worker_id=worker_id, environ=env),
+        SystemClock(),
+        worker_id=worker_id,
+        settings=WorkerSettings(poll=poll, audit_every=audit_every),
+        heartbeat=http_heartbeat(heartbeat_url) if heartbeat_url else None,
+        jobs=(("reminders_sent", reminders.run_due),),
+    )

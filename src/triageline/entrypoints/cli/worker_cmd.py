@@ -27,34 +27,23 @@ def worker(
 
     from triageline.adapters.observability.logging import configure_logging
     from triageline.bootstrap import build_container
-    from triageline.entrypoints.paging_wiring import SystemClock, build_paging
-    from triageline.entrypoints.paging_worker import (
-        HEARTBEAT_ENV,
-        PagingWorker,
-        WorkerSettings,
-        http_heartbeat,
-        stop_on_signals,
-    )
+    from triageline.entrypoints.paging_worker import build_worker, stop_on_signals
     from triageline.settings import Settings, SettingsError
 
+    name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
     try:
         settings = Settings.from_env()
         container = build_container(settings)
+        loop = build_worker(
+            container,
+            worker_id=name,
+            poll=timedelta(seconds=poll),
+            audit_every=timedelta(minutes=audit_minutes),
+        )
     except SettingsError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
     configure_logging(settings.log_level)
-    name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
-    heartbeat_url = os.environ.get(HEARTBEAT_ENV, "").strip()
-    loop = PagingWorker(
-        build_paging(container, worker_id=name),
-        SystemClock(),
-        worker_id=name,
-        settings=WorkerSettings(
-            poll=timedelta(seconds=poll), audit_every=timedelta(minutes=audit_minutes)
-        ),
-        heartbeat=http_heartbeat(heartbeat_url) if heartbeat_url else None,
-    )
     stop = threading.Event()
     stop_on_signals(stop)
     try:
