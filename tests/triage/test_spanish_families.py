@@ -52,6 +52,11 @@ def make_facts(text: str) -> dict[str, float]:
         ("estoy de siete meses de embarazo", "pregnancy_weeks", 30.3),
         ("mi esposa tiene treinta y dos semanas", "pregnancy_weeks", 32.0),
         ("tengo 36 weeks", "pregnancy_weeks", 36.0),
+        ("la presión me dio ciento noventa con ciento veinte", "bp_systolic", 190.0),
+        ("la presión me dio ciento noventa con ciento veinte", "bp_diastolic", 120.0),
+        ("tiene treinta y ocho con cinco décimas", "temperature_f", 101.3),
+        ("le tomé 37.1 en la axila", "temperature_f", 98.8),
+        ("mi chiquita de cinco semanas está caliente", "age_days", 35.0),
     ],
 )
 def test_spanish_quantities(text: str, fact: str, value: float) -> None:
@@ -64,6 +69,20 @@ def test_spanish_quantities(text: str, fact: str, value: float) -> None:
 )
 def test_spells_of_illness_are_not_pregnancy(text: str) -> None:
     assert "pregnancy_weeks" not in make_facts(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi hijo de 8 con 2 hermanos",
+        "me cobraron 150 con 20 centavos",
+        "pulso de 40 con 2 pastillas",
+    ],
+)
+def test_con_joins_only_readings_in_range(text: str) -> None:
+    facts = make_facts(text)
+    assert "bp_systolic" not in facts
+    assert facts.get("temperature_f") is None
 
 
 def test_no_se_as_i_dont_know_is_not_a_negation(engine: TriageEngine) -> None:
