@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
@@ -157,9 +156,3 @@ def leaks(haystack: str, needles: Mapping[str, str]) -> dict[str, str]:
     """The needles (by label) found in ``haystack``, case-insensitively."""
     lowered = haystack.lower()
     return {label: n for label, n in needles.items() if n.lower() in lowered}
-
-
-def iter_chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    """``items`` in slices of ``size``."""
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

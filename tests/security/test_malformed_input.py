@@ -124,11 +124,11 @@ def test_fixed_malformed_bodies_never_5xx(target: Target) -> None:
 
 def test_huge_and_odd_values_in_known_fields_never_5xx(target: Target) -> None:
     failures: dict[str, int] = {}
-    odd = (HUGE, "-1", "1e400", "nan", "0", "\u202e\ufeff", "\x00", "\u0661\u0662", "x" * 2001)
+    odd = (HUGE, "-1", "1e400", "\u202e\ufeff\x00", "\u0661\u0662", "x" * 2001)
     forms = [{name: value for name in FIELD_NAMES} for value in odd]
     forms += [
         twilio_fields(**{name: value, "step": "1"})
-        for value in (HUGE, "nan", "x" * 2001)
+        for value in (HUGE, "nan")
         for name in ("SpeechResult", "Body", "text", "Digits", "Confidence", "SequenceNumber")
     ]
     for fields in forms:

@@ -51,6 +51,24 @@ def flow(container: Any, log_output: io.StringIO) -> Iterator[FlowResult]:
     yield from run_flow(container)
 
 
+def _check_capability_ids(flow: FlowResult, log_output: io.StringIO) -> None:
+    """A chat conversation id (reads the transcript) and an ack-link token are credentials."""
+    ids = list(flow.conversation_ids)
+    links = [n.link for n in flow.capture.sent if "/ack/" in n.link]
+    assert ids and links, "control: a chat ran and pages carried acknowledgement links"
+    with TestClient(flow.app, raise_server_exceptions=False) as client:
+        for link in links[:2]:
+            client.get(link[link.index("/ack/") :])
+    secrets = {f"conversation {i}": c for i, c in enumerate(ids)}
+    secrets |= {f"ack token {i}": link.rsplit("/", 1)[-1] for i, link in enumerate(links)}
+    lines = log_output.getvalue().splitlines()
+    request_log = "\n".join(line for line in lines if '"logger": "triageline.web"' in line)
+    assert '"/ack/{token}"' in request_log
+    assert '"/api/v1/conversations/{conversation_id}"' in request_log
+    assert leaks(request_log, secrets) == {}
+    assert leaks(log_output.getvalue(), secrets) == {}, "no logger at all (httpx included)"
+
+
 def test_the_flow_leaks_no_phi_into_logs_or_notifications(
     flow: FlowResult, log_output: io.StringIO
 ) -> None:
@@ -61,6 +79,7 @@ def test_the_flow_leaks_no_phi_into_logs_or_notifications(
     assert leaks(logged, NEEDLES) == {}
     sent = "\n".join(f"{n.subject}\n{n.body}\n{n.link}\n{n.code}" for n in flow.capture.sent)
     assert leaks(sent, NEEDLES) == {}
+    _check_capability_ids(flow, log_output)
 
 
 def _script_needles(name: str) -> dict[str, str]:
@@ -107,23 +126,3 @@ def test_every_example_script_leaks_no_phi(
         all_needles.update(needles)
     assert len(all_needles) >= 20
     assert leaks(log_output.getvalue(), all_needles) == {}
-
-
-def test_request_logs_carry_route_templates_not_capability_ids(
-    flow: FlowResult, log_output: io.StringIO
-) -> None:
-    """A chat conversation id (reads the transcript) and an ack-link token are credentials."""
-    ids = list(flow.conversation_ids)
-    links = [n.link for n in flow.capture.sent if "/ack/" in n.link]
-    assert ids and links, "control: a chat ran and pages carried acknowledgement links"
-    with TestClient(flow.app, raise_server_exceptions=False) as client:
-        for link in links[:2]:
-            client.get(link[link.index("/ack/") :])
-    secrets = {f"conversation {i}": c for i, c in enumerate(ids)}
-    secrets |= {f"ack token {i}": link.rsplit("/", 1)[-1] for i, link in enumerate(links)}
-    lines = log_output.getvalue().splitlines()
-    request_log = "\n".join(line for line in lines if '"logger": "triageline.web"' in line)
-    assert '"/ack/{token}"' in request_log
-    assert '"/api/v1/conversations/{conversation_id}"' in request_log
-    assert leaks(request_log, secrets) == {}
-    assert leaks(log_output.getvalue(), secrets) == {}, "no logger at all (httpx included)"
