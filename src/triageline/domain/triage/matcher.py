@@ -384,6 +384,8 @@ _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
         ),
         "(last|previous|prior|earlier) pregnancy",
         "from when (i|he|she|they|we) (had|was|were|got)",
+        "last time (i|she|we|it)?",
+        "(was|were) (in|at) the (nicu|picu|icu) (with|for)",
     ),
     Language.ES: (
         "historia de",
