@@ -6,14 +6,29 @@ and the call when new, ``ON CONFLICT DO NOTHING`` to notice a concurrent writer)
 step's turns in one statement, update the call, and append the step's audit entries with one
 chain-head claim. Nothing is written before ``claim``, so on SQLite the write lock is taken only
 after the dialogue (and any booking done through other sessions) has run.
+
+The statements are built once per database dialect and reused with bound parameters, so a
+webhook pays for neither statement construction nor cache-key generation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import Connection, Insert, Table, func, insert, select, update
+from sqlalchemy import (
+    Insert,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,6 +48,59 @@ _STEP_AAD = aad("call_steps", "response")
 _TURN_AAD = aad("turns", "text")
 
 
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """Every statement the ledger runs, built once for a step-log table and a dialect."""
+
+    open_call: Select[tuple[object, ...]]
+    open_step: Select[tuple[object, ...]]
+    claim_call: Insert
+    claim_step: Insert
+    add_steps: Insert
+    last_turn: Select[int | None]
+    add_turns: Insert
+    claim_head: Update
+    add_head: Insert
+    add_events: Insert
+    set_head: Update
+    save_call: Update
+
+
+@cache
+def _statements(steps: Table, dialect: str) -> _Statements:
+    def insert_ignore(table: Table) -> Insert:
+        if dialect == "postgresql":
+            return pg_insert(table).on_conflict_do_nothing()
+        return sqlite_insert(table).on_conflict_do_nothing()
+
+    calls = _CALLS.c
+    return _Statements(
+        open_call=select(_CALLS)
+        .where(
+            calls.practice_id == bindparam("b_practice"),
+            calls.channel == bindparam("b_channel"),
+            calls.external_id == bindparam("b_external"),
+        )
+        .with_for_update(),
+        open_step=select(steps.c.response, steps.c.created_at).where(
+            steps.c.call_id == bindparam("b_call"), steps.c.key == bindparam("b_key")
+        ),
+        claim_call=insert_ignore(_CALLS).returning(calls.id),
+        claim_step=insert_ignore(steps).returning(steps.c.id),
+        add_steps=insert_ignore(steps),
+        last_turn=select(func.max(_TURNS.c.seq)).where(_TURNS.c.call_id == bindparam("b_call")),
+        add_turns=insert(_TURNS),
+        claim_head=update(_HEAD)
+        .where(_HEAD.c.id == HEAD_ID)
+        .values(seq=_HEAD.c.seq + bindparam("b_count"))
+        .returning(_HEAD.c.seq, _HEAD.c.hash),
+        add_head=insert_ignore(_HEAD),
+        add_events=insert(_EVENTS),
+        set_head=update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(hash=bindparam("b_hash")),
+        save_call=update(_CALLS).where(calls.id == bindparam("b_id")),
+    )
+
+
 class SqlCallLedger:
     """The per-step reads and batched writes of one call, inside the unit of work's session."""
 
@@ -41,29 +109,22 @@ class SqlCallLedger:
         self._s = session
         self._k = keyring
         self._steps = steps
+        self._q: _Statements | None = None
 
     def open(
         self, practice_id: str, channel: Channel, external_id: str, step_key: str
     ) -> tuple[CallRecord | None, StoredStep | None]:
         """The call (FOR UPDATE on PostgreSQL) and the response stored for ``step_key``."""
-        connection = self._connection()
+        q = self._statements()
+        connection = self._s.connection()
         row = connection.execute(
-            select(_CALLS)
-            .where(
-                _CALLS.c.practice_id == practice_id,
-                _CALLS.c.channel == channel.value,
-                _CALLS.c.external_id == external_id,
-            )
-            .with_for_update()
+            q.open_call,
+            {"b_practice": practice_id, "b_channel": channel.value, "b_external": external_id},
         ).first()
         if row is None:
             return None, None
         call = call_record(self._k, row)
-        stored = connection.execute(
-            select(self._steps.c.response, self._steps.c.created_at).where(
-                self._steps.c.call_id == call.id, self._steps.c.key == step_key
-            )
-        ).first()
+        stored = connection.execute(q.open_step, {"b_call": call.id, "b_key": step_key}).first()
         if stored is None:
             return call, None
         response = self._k.open(stored.response, aad=_STEP_AAD)
@@ -75,20 +136,19 @@ class SqlCallLedger:
         Insert-or-ignore with RETURNING tells whether a row went in (rowcount is not reliable
         for ``ON CONFLICT DO NOTHING`` on every driver).
         """
-        connection = self._connection()
+        q = self._statements()
+        connection = self._s.connection()
         if new_call is not None:
             values = {"id": new_call.id, **call_values(self._k, new_call)}
-            added = self._insert_ignore(_CALLS).values(values).returning(_CALLS.c.id)
-            if connection.execute(added).first() is None:
+            if connection.execute(q.claim_call, values).first() is None:
                 return False
-        step_row = self._insert_ignore(self._steps).values(self._step(step))
-        return connection.execute(step_row.returning(self._steps.c.id)).first() is not None
+        return connection.execute(q.claim_step, self._step(step)).first() is not None
 
     def add_steps(self, steps: Sequence[StoredStep]) -> None:
         """Insert more steps in one statement, leaving keys that exist as they are."""
         if steps:
             rows = [self._step(step) for step in steps]
-            self._connection().execute(self._insert_ignore(self._steps), rows)
+            self._s.connection().execute(self._statements().add_steps, rows)
 
     def append_turns(
         self, call_id: str, turns: Sequence[tuple[TurnRole, str]], at: datetime
@@ -96,10 +156,9 @@ class SqlCallLedger:
         """Insert the turns after the call's last one, in one statement (text sealed)."""
         if not turns:
             return
-        connection = self._connection()
-        last = connection.execute(
-            select(func.max(_TURNS.c.seq)).where(_TURNS.c.call_id == call_id)
-        ).scalar()
+        q = self._statements()
+        connection = self._s.connection()
+        last = connection.execute(q.last_turn, {"b_call": call_id}).scalar()
         first = 0 if last is None else int(last) + 1
         seal = self._k.seal
         rows = [
@@ -112,24 +171,19 @@ class SqlCallLedger:
             }
             for offset, (role, text) in enumerate(turns)
         ]
-        connection.execute(insert(_TURNS), rows)
+        connection.execute(q.add_turns, rows)
 
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:
         """Link the entries onto the chain: one head claim, one insert, one head update."""
         if not entries:
             return
-        connection = self._connection()
-        claim = (
-            update(_HEAD)
-            .where(_HEAD.c.id == HEAD_ID)
-            .values(seq=_HEAD.c.seq + len(entries))
-            .returning(_HEAD.c.seq, _HEAD.c.hash)
-        )
-        head = connection.execute(claim).first()
+        q = self._statements()
+        connection = self._s.connection()
+        count = {"b_count": len(entries)}
+        head = connection.execute(q.claim_head, count).first()
         if head is None:
-            genesis = {"id": HEAD_ID, "seq": 0, "hash": GENESIS_HASH}
-            connection.execute(self._insert_ignore(_HEAD).values(genesis))
-            head = connection.execute(claim).one()
+            connection.execute(q.add_head, {"id": HEAD_ID, "seq": 0, "hash": GENESIS_HASH})
+            head = connection.execute(q.claim_head, count).one()
         seq = int(head.seq) - len(entries)
         previous = str(head.hash)
         rows = []
@@ -151,18 +205,20 @@ class SqlCallLedger:
                 }
             )
             previous = event.hash
-        connection.execute(insert(_EVENTS), rows)
-        connection.execute(update(_HEAD).where(_HEAD.c.id == HEAD_ID).values(hash=previous))
+        connection.execute(q.add_events, rows)
+        connection.execute(q.set_head, {"b_hash": previous})
 
     def save(self, call: CallRecord) -> None:
         """Overwrite the stored call in one UPDATE."""
-        statement = update(_CALLS).where(_CALLS.c.id == call.id)
-        result = self._connection().execute(statement.values(call_values(self._k, call)))
+        values = {"b_id": call.id, **call_values(self._k, call)}
+        result = self._s.connection().execute(self._statements().save_call, values)
         if result.rowcount != 1:
             raise KeyError(call.id)
 
-    def _connection(self) -> Connection:
-        return self._s.connection()
+    def _statements(self) -> _Statements:
+        if self._q is None:
+            self._q = _statements(self._steps, self._s.get_bind().dialect.name)
+        return self._q
 
     def _step(self, step: StoredStep) -> dict[str, object]:
         return {
@@ -171,8 +227,3 @@ class SqlCallLedger:
             "response": self._k.seal(step.response, aad=_STEP_AAD),
             "created_at": step.created_at,
         }
-
-    def _insert_ignore(self, table: Table) -> Insert:
-        if self._s.get_bind().dialect.name == "postgresql":
-            return pg_insert(table).on_conflict_do_nothing()
-        return sqlite_insert(table).on_conflict_do_nothing()

@@ -35,11 +35,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """Enforce foreign keys, use WAL for concurrent readers, and wait for locks."""
+    """Enforce foreign keys, use WAL for concurrent readers, and wait for locks.
+
+    ``synchronous=NORMAL`` (the setting SQLite recommends with WAL): a commit is durable across
+    an application crash, and the database cannot be corrupted; only an OS crash or power loss
+    may roll back the last commits before a checkpoint. It saves an fsync on every commit.
+    """
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
     finally:
         cursor.close()
