@@ -399,11 +399,11 @@ _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
         "en (el)? 19*|20*",
         "(en|con|durante) (el|mi|su) (otro|primer|ultimo)? (embarazo|parto) (pasado|anterior)?",
         "de cuando",
-    ),
-    Language.ZH: (
         "(estuvo|estuve|estuvimos|estuvieron) (internad*|hospitalizad*|ingresad*) (por|con|de)?",
         "(estuvo|estuve|estuvieron) en (el|la)? (hospital|uci|nicu|incubadora) (por|con)?",
         "(estuvo|estuve|estuvieron) en (terapia intensiva|cuidados intensivos) (por|con)?",
+    ),
+    Language.ZH: (
         "去年",
         "前年",
         "以前",
