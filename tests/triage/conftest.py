@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from triageline.adapters.protocols import build_engine
@@ -17,3 +19,9 @@ def make_engine() -> TriageEngine:
 def engine() -> TriageEngine:
     """The default engine."""
     return make_engine()
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLI commands keep their compiled-pack cache under a temporary TRIAGELINE_HOME."""
+    monkeypatch.setenv("TRIAGELINE_HOME", str(tmp_path))

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-import yaml
-
 from triageline.domain.triage.engine import ProtocolError, TriageEngine
-from triageline.domain.triage.matcher import PhraseError, compile_phrases
+from triageline.domain.triage.matcher import (
+    PhraseError,
+    compile_phrases,
+    export_compiled,
+    seed_compiled,
+)
 from triageline.domain.triage.pack import (
     FACTS,
     Comparison,
@@ -35,8 +41,16 @@ MANDATORY_PACKS: tuple[str, ...] = ("adult", "behavioral")
 """Clinical packs a practice may not drop (they hold the any-age 911 criteria)."""
 DEFAULT_PACKS: tuple[str, ...] = ("adult", "pediatric", "obstetric", "behavioral")
 ENV_DIR = "TRIAGELINE_PROTOCOLS"
+CACHE_FORMAT = 1
+"""Bumped when the cache layout changes; the engine's own source is hashed into the key."""
 
-_Loader: type[yaml.SafeLoader | yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+def _yaml_load(text: str) -> object:
+    """Parse YAML with libyaml when available (imported here: a cache hit needs no YAML)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)  # noqa: S506
 
 
 class PackError(ValueError):
@@ -68,12 +82,20 @@ def _load_pack_cached(path: Path, _mtime: int) -> ProtocolPack:
     """Cached by path and modification time."""
     file = str(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PackError(file, "-", f"cannot read: {exc.strerror}") from exc
+    return _parse_pack(file, _parse_yaml(file, text))
+
+
+def _parse_yaml(file: str, text: str) -> object:
+    """A pack document, or a PackError naming the file."""
+    import yaml
+
+    try:
+        return _yaml_load(text)
     except yaml.YAMLError as exc:
         raise PackError(file, "-", f"invalid YAML: {exc}") from exc
-    return _parse_pack(file, data)
 
 
 def load_packs(
@@ -92,10 +114,19 @@ def load_packs(
 
 
 def build_engine(
-    section: TriageSection | PracticeProtocols | None = None, directory: Path | None = None
+    section: TriageSection | PracticeProtocols | None = None,
+    directory: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> TriageEngine:
-    """A TriageEngine for a practice's triage section (default packs when None)."""
+    """A TriageEngine for a practice's triage section (default packs when None).
+
+    With ``cache_dir`` the default engine is built from a JSON cache of the parsed packs and
+    compiled phrases there (keyed by a hash of the pack files and the engine's source; a
+    stale, corrupt or unwritable cache is ignored) - a faster cold start for the CLI.
+    """
     if section is None:
+        if cache_dir is not None:
+            return _cached_default_engine(directory, cache_dir)
         return _default_engine(directory)
     protocols = section if isinstance(section, PracticeProtocols) else section.to_domain()
     packs = load_packs(protocols.packs, directory)
@@ -106,6 +137,83 @@ def build_engine(
 def _default_engine(directory: Path | None) -> TriageEngine:
     """The engine with every default pack (cached: it is immutable)."""
     return TriageEngine(load_packs(DEFAULT_PACKS, directory))
+
+
+def _cached_default_engine(directory: Path | None, cache_dir: Path) -> TriageEngine:
+    """The default engine through the compiled-pack cache (built and written on a miss)."""
+    base = directory or default_protocols_dir()
+    paths = [(base / f"{name}.yaml").resolve() for name in ("core", *DEFAULT_PACKS, "intents")]
+    try:
+        texts = [path.read_text(encoding="utf-8") for path in paths]
+    except OSError:
+        return _default_engine(directory)
+    key = _cache_key(paths, texts)
+    file = cache_dir / f"protocols-{key[:32]}.json"
+    docs = _read_cache(file, key, len(paths))
+    if docs is not None:
+        try:
+            packs = [_parse_pack(str(path), doc) for path, doc in zip(paths, docs, strict=True)]
+            return TriageEngine(packs)
+        except (PackError, ProtocolError, ValueError):
+            pass
+    docs = [_parse_yaml(str(path), text) for path, text in zip(paths, texts, strict=True)]
+    engine = TriageEngine([_parse_pack(str(p), d) for p, d in zip(paths, docs, strict=True)])
+    _write_cache(cache_dir, file, {"format": CACHE_FORMAT, "key": key, "docs": docs})
+    return engine
+
+
+def _cache_key(paths: Sequence[Path], texts: Sequence[str]) -> str:
+    """Hash of the cache format, the engine's source files and every pack file."""
+    digest = hashlib.sha256(f"triageline-packs/{CACHE_FORMAT}".encode())
+    engine_dir = Path(__file__).resolve().parents[2] / "domain" / "triage"
+    for source in sorted(engine_dir.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    for path, text in zip(paths, texts, strict=True):
+        digest.update(path.name.encode())
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _read_cache(file: Path, key: str, count: int) -> list[object] | None:
+    """The cached pack documents (compiled phrases seeded) or None when missing or unusable."""
+    try:
+        raw = file.read_text(encoding="utf-8")
+        header, _, body = raw.partition("\n")
+        if header != f"{CACHE_FORMAT} {key} {hashlib.sha256(body.encode()).hexdigest()}":
+            return None
+        data = json.loads(body)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    docs = data.get("docs")
+    if not isinstance(docs, list) or len(docs) != count:
+        return None
+    try:
+        seed_compiled(data.get("compiled"))
+    except (ValueError, TypeError):
+        return None
+    return docs
+
+
+def _write_cache(cache_dir: Path, file: Path, data: dict[str, object]) -> None:
+    """Write the cache atomically (temp file + rename); any failure only costs speed."""
+    data["compiled"] = export_compiled()
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=cache_dir, prefix=".protocols-", delete=False
+        ) as handle:
+            body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            digest = hashlib.sha256(body.encode()).hexdigest()
+            handle.write(f"{CACHE_FORMAT} {data['key']} {digest}\n{body}")
+        Path(handle.name).replace(file)
+        for stale in cache_dir.glob("protocols-*.json"):
+            if stale != file:
+                stale.unlink(missing_ok=True)
+    except (OSError, TypeError, ValueError):
+        return
 
 
 def _expect(file: str, field: str, value: object, kind: type, what: str) -> None:

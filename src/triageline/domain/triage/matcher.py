@@ -488,8 +488,61 @@ def expand_phrase(phrase: str) -> list[str]:
 
 
 def compile_phrases(phrase: str, lang: Language) -> list[Pattern]:
-    """Compile a phrase and its multi-word alternatives."""
-    return [compile_phrase(p, lang) for p in expand_phrase(phrase)]
+    """Compile a phrase and its multi-word alternatives (remembered for a pack cache)."""
+    known = _COMPILED.get((phrase, lang))
+    if known is None:
+        known = tuple(compile_phrase(p, lang) for p in expand_phrase(phrase))
+        _COMPILED[(phrase, lang)] = known
+    return list(known)
+
+
+_COMPILED: dict[tuple[str, Language], tuple[Pattern, ...]] = {}
+"""Every phrase compiled so far (or seeded from a cache), by (phrase, language)."""
+
+CompiledRecord = dict[str, list[object]]
+"""Compiled phrases as plain JSON-ready data: a table of distinct positions and the phrases."""
+
+
+def export_compiled() -> CompiledRecord:
+    """Every compiled phrase as plain data (for a cache kept by an adapter).
+
+    ``elements`` lists each distinct position once as ``[words, prefixes, optional, gap]``;
+    ``phrases`` holds ``[phrase, lang, [[source, [element index, ...]], ...]]``.
+    """
+    table: dict[_Element, int] = {}
+    phrases: list[object] = []
+    for (phrase, lang), patterns in _COMPILED.items():
+        compiled = [
+            [p.source, [table.setdefault(e, len(table)) for e in p.elements]] for p in patterns
+        ]
+        phrases.append([phrase, lang.value, compiled])
+    elements: list[object] = [[sorted(e.words), list(e.prefixes), e.optional, e.gap] for e in table]
+    return {"elements": elements, "phrases": phrases}
+
+
+def seed_compiled(data: object) -> int:
+    """Load phrases compiled earlier (``export_compiled`` data read back from JSON).
+
+    Raises ValueError, before seeding anything, when the data is not in that shape; returns
+    the number of phrases seeded.
+    """
+    if not isinstance(data, dict):
+        raise ValueError("compiled phrases: expected a mapping")
+    try:
+        elements = [
+            _Element(frozenset(words), tuple(prefixes), bool(optional), int(gap))
+            for words, prefixes, optional, gap in data["elements"]
+        ]
+        seeded: dict[tuple[str, Language], tuple[Pattern, ...]] = {}
+        for phrase, lang, patterns in data["phrases"]:
+            seeded[(str(phrase), Language(lang))] = tuple(
+                Pattern(str(source), tuple(elements[i] for i in indexes))
+                for source, indexes in patterns
+            )
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise ValueError(f"compiled phrases: not in the exported shape ({exc})") from None
+    _COMPILED.update(seeded)
+    return len(seeded)
 
 
 @lru_cache(maxsize=16384)

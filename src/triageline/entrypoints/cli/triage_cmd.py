@@ -23,7 +23,7 @@ def _engine(practice: Path | None) -> TriageEngine:
     from triageline.adapters.protocols import build_engine
 
     if practice is None:
-        return build_engine()
+        return build_engine(cache_dir=_cache_dir())
     from triageline.adapters.config.loader import ConfigError, load_practice
     from triageline.domain.triage.pack import PracticeProtocols
 
@@ -35,6 +35,15 @@ def _engine(practice: Path | None) -> TriageEngine:
         raise typer.Exit(2) from None
     section = loaded.triage
     return build_engine(section if isinstance(section, PracticeProtocols) else None)
+
+
+def _cache_dir() -> Path | None:
+    """`$TRIAGELINE_HOME/var/cache` for the compiled-pack cache; None when turned off."""
+    import os
+
+    if os.environ.get("TRIAGELINE_PACK_CACHE", "").lower() in {"0", "off", "no", "false"}:
+        return None
+    return Path(os.environ.get("TRIAGELINE_HOME") or Path.cwd()) / "var" / "cache"
 
 
 def classify_lines(engine: TriageEngine, lines: TextIO, out: TextIO) -> int:
