@@ -8,6 +8,12 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+POOL_SIZE = 10
+"""PostgreSQL connections kept per process: a web process runs 8 voice steps at once
+(``VoiceCapacity``), each holding at most two (its own and a booking lookup's)."""
+POOL_OVERFLOW = 10
+"""Extra connections for bursts of other requests (portal, SMS, chat) beside the voice steps."""
+
 
 def sqlite_path(url: str) -> Path | None:
     """The database file of a SQLite URL (None for other backends or in-memory SQLite)."""
@@ -31,7 +37,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

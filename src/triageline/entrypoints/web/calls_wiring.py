@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from triageline.adapters.calls.directory import DbPracticeDirectory, SystemClock, TriageFactory
 from triageline.adapters.protocols.loader import build_engine
@@ -17,6 +17,7 @@ from triageline.domain.triage.pack import PracticeProtocols
 from triageline.domain.triage.types import Language, TriageResult
 from triageline.entrypoints.booking_wiring import Booking, build_booking
 from triageline.entrypoints.paging_wiring import CallsPaging, build_paging
+from triageline.entrypoints.web.voice_capacity import VoiceCapacity
 from triageline.services.calls import CallService
 from triageline.services.calls_ports import CallsUnitOfWork, Clock, PagingPort, TriageFn
 from triageline.services.paging import PagingService
@@ -64,6 +65,7 @@ class CallsWeb:
     audit: Callable[[AuditEntry], None]
     pager: PagingService | None = None
     booking: Booking | None = None
+    capacity: VoiceCapacity = field(default_factory=VoiceCapacity)
 
 
 def build_calls(

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request, Response
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
@@ -30,6 +31,7 @@ from triageline.domain.dialogue.events import (
 )
 from triageline.domain.records import Channel
 from triageline.entrypoints.web.calls_wiring import CallsWeb
+from triageline.entrypoints.web.voice_capacity import log_shed, shed_attempt, shed_twiml, with_shed
 from triageline.services.calls import StatusUpdate, StepRequest
 from triageline.services.calls_ports import DialledLine
 
@@ -157,6 +159,19 @@ def build_router(web: CallsWeb) -> APIRouter:
             return Response(str(reply), media_type=XML)
         return Response(_generic_voice(), media_type=XML)
 
+    async def run_voice(request: Request, step: StepRequest) -> Response:
+        """Run a voice step within the capacity budget; when shed, answer safely and audit."""
+        result = await web.capacity.run(lambda: web.service.handle(step, render_voice))
+        if result is not None:
+            return Response(result.response, media_type=XML)
+        attempt = shed_attempt(request.query_params.get("shed")) + 1
+        retry = with_shed(f"{request.url.path}?{request.url.query}", attempt)
+        loaded = web.directory.get(step.practice_id)
+        nurse_line = loaded.practice.phones.nurse_line if loaded is not None else None
+        log_shed(step.practice_id, request.url.path)
+        audit = BackgroundTask(_audit, web, "call.shed", "shed", step.practice_id, "voice")
+        return Response(shed_twiml(retry, attempt, nurse_line), media_type=XML, background=audit)
+
     @router.post("/voice")
     async def voice(request: Request) -> Response:
         """A new inbound call: greet and ask (step 0)."""
@@ -181,8 +196,7 @@ def build_router(web: CallsWeb) -> APIRouter:
             to_number=to_number,
             step_number=0,
         )
-        result = await run_in_threadpool(web.service.handle, step, render_voice)
-        return Response(result.response, media_type=XML)
+        return await run_voice(request, step)
 
     @router.post("/voice/turn")
     async def voice_turn(request: Request) -> Response:
@@ -214,8 +228,7 @@ def build_router(web: CallsWeb) -> APIRouter:
             to_number=form.get("To"),
             step_number=step_number,
         )
-        result = await run_in_threadpool(web.service.handle, step, render_voice)
-        return Response(result.response, media_type=XML)
+        return await run_voice(request, step)
 
     @router.post("/voice/status")
     async def voice_status(request: Request) -> Response:
