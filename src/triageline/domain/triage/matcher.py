@@ -422,7 +422,7 @@ _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
 }
 _TOPIC_AFTER: dict[Language, tuple[str, ...]] = {
     Language.EN: (
-        "test|tests|testing|draw|draws|work|screening|screen|shot|shots|vaccine*|panel|workup",
+        "test|tests|testing|draw|draws|drawn|work|screening|screen|shot|shots|vaccine*|panel|workup",
         "(follow up|followup|appointment*|consult*|checkup|recheck|clinic|class|classes)",
         "(form|forms|paperwork|records|record|letter|plan|plans|action plan*)",
     ),
