@@ -424,6 +424,7 @@ _TOPIC_AFTER: dict[Language, tuple[str, ...]] = {
     Language.EN: (
         "test|tests|testing|draw|draws|drawn|work|screening|screen|shot|shots|vaccine*|panel|workup",
         "(follow up|followup|appointment*|consult*|checkup|recheck|clinic|class|classes)",
+        "(check|checks|visit|visits|review|med check)",
         "(form|forms|paperwork|records|record|letter|plan|plans|action plan*)",
     ),
     Language.ES: (
@@ -431,7 +432,7 @@ _TOPIC_AFTER: dict[Language, tuple[str, ...]] = {
         "expediente|plan|papeles|constancia|estudio|estudios|consulta|especialista|record|records",
     ),
     Language.ZH: (
-        "表格|病历|证明|记录|疫苗|化验单|复诊|报告|假条|病假条|资料|应急计划|计划表|计划书",
+        "表格|病历|证明|记录|疫苗|化验单|复诊|复查|随访|门诊|专科|报告|假条|病假条|资料|应急计划|计划表|计划书",
         "的 表格|病历|证明|记录|疫苗|化验单|复诊|报告|假条|病假条|资料|应急计划|计划表|计划书",
     ),
 }
@@ -968,16 +969,45 @@ def _topical(
     if not marks:
         return set()
     out: set[int] = set()
-    for k, m in enumerate(concepts):
-        if clinical is not None and m.concept not in clinical:
+    topics = [(k, m) for k, m in enumerate(concepts) if clinical is None or m.concept in clinical]
+    for mark in marks:
+        if mark.concept != "topic_after" or _verb_use(lang, units, mark.end):
             continue
+        # The topic is the run of symptom words ending right before the test or visit word:
+        # "blood pressure check" drops "blood" as well as "pressure".
+        # A run is at most a few words, so an unpunctuated symptom said earlier is not absorbed.
+        start = mark.start
+        limit = mark.start - (5 if lang is Language.ZH else 3)
+        while True:
+            earlier = [m.start for _, m in topics if m.end == start and m.start < start]
+            if not earlier:
+                break
+            if start != mark.start and min(earlier) < limit:
+                break
+            start = min(earlier)
+        out.update(k for k, m in topics if m.start >= start and m.end <= mark.start)
+    for k, m in topics:
         for mark in marks:
-            if mark.concept == "topic_after" and mark.start == m.end:
-                out.add(k)
             before = mark.concept == "topic_before" and 0 <= m.start - mark.end <= 1
             if before and all(u not in (BOUNDARY, PAUSE) for u in units[mark.end : m.start]):
                 out.add(k)
     return out
+
+
+_OBJECTS = frozenset(
+    ["him", "her", "them", "me", "us", "it", "if", "whether", "out", "his", "my", "your", "lo"]
+)
+_OBJECTS |= {"their", "our", "la", "le", "les", "los", "las"}
+
+
+def _verb_use(lang: Language, units: Sequence[str] | str, end: int) -> bool:
+    """A test or visit word used as a verb ("check on him", "visit us"), not a topic noun."""
+    if lang is Language.ZH or isinstance(units, str):
+        return False
+    nxt = units[end : end + 2]
+    if not nxt:
+        return False
+    return nxt[0] in _OBJECTS or (nxt[0] == "on" and len(nxt) > 1 and nxt[1] in _OBJECTS)
 
 
 def build_index(lang: Language, concepts: Mapping[str, Iterable[str]]) -> PhraseIndex:
