@@ -239,7 +239,7 @@ class TriageEngine:
         language = lang or self._detector.detect(text)
         norm = normalise(text, language)
         quantities = extract(norm)
-        matches, past = scan_concepts(self._indexes[language], norm, self._topics)
+        matches, past = scan_concepts(self._indexes[language], norm, self._topics, self._clinical)
         present: dict[str, list[str]] = {}
         for m in matches:
             present.setdefault(m.concept, []).append(m.evidence)
@@ -249,7 +249,10 @@ class TriageEngine:
         for fact, reply in (answers or {}).items():
             if fact in TEXT_FACTS:
                 said, _past = scan_concepts(
-                    self._indexes[language], normalise(reply, language), self._topics
+                    self._indexes[language],
+                    normalise(reply, language),
+                    self._topics,
+                    self._clinical,
                 )
                 for m in said:
                     present.setdefault(m.concept, []).append(m.evidence)

@@ -360,7 +360,13 @@ _HISTORY_AFTER: dict[Language, tuple[str, ...]] = {
         "como siempre",
         "de toda la vida",
     ),
-    Language.ZH: ("病史", "控制得 ... 好|住", "控制住了"),
+    Language.ZH: (
+        "病史",
+        "控制得 ... 好|住",
+        "控制住了",
+        "年前|年以前|年之前|个月前|个月以前|个月之前",
+        "岁 的? 时候",
+    ),
 }
 _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
     Language.EN: (
@@ -809,13 +815,18 @@ def find_concepts(
 
 
 def scan_concepts(
-    index: PhraseIndex, norm: NormalisedText, clinical: Container[str] | None = None
+    index: PhraseIndex,
+    norm: NormalisedText,
+    clinical: Container[str] | None = None,
+    historical: Container[str] | None = None,
 ) -> tuple[list[Match], list[Match]]:
     """(current, past): current concept matches, and those framed as past history or a topic.
 
     ``clinical`` names the concepts that a test, visit or document word next to them turns
     into a topic ("seizure action plan", "strep test", "records from her heart attack");
-    when None, every concept is. Negated and vetoed matches are in neither list.
+    ``historical`` those that a past-time marker turns into history (an admin keyword such as
+    "form" after "as a child" is still a request); when None, every concept is. Negated and
+    vetoed matches are in neither list.
     """
     concepts, excludes, pseudo = index.scan(norm)
     if not concepts:
@@ -825,7 +836,7 @@ def scan_concepts(
     ]
     units: Sequence[str] | str = norm.text if index.lang is Language.ZH else norm.units
     negated = _negated(index.lang, norm, concepts, pseudo)
-    past = _historical(index.lang, units, concepts, pseudo) | _topical(
+    past = _historical(index.lang, units, concepts, pseudo, historical) | _topical(
         index.lang, units, concepts, pseudo, clinical
     )
     current = [m for k, m in enumerate(concepts) if k not in negated and k not in past]
@@ -916,7 +927,11 @@ def _clear(units: Sequence[str] | str, start: int, end: int, lang: Language) -> 
 
 
 def _historical(
-    lang: Language, units: Sequence[str] | str, concepts: list[Match], pseudo: list[Match]
+    lang: Language,
+    units: Sequence[str] | str,
+    concepts: list[Match],
+    pseudo: list[Match],
+    historical: Container[str] | None = None,
 ) -> set[int]:
     """Indexes of matches framed as past history ("heart attack last year", "去年")."""
     marks = [m for m in pseudo if m.concept.startswith("history") and _past_mark(units, m)]
@@ -925,6 +940,8 @@ def _historical(
     reach = 4 if lang is Language.ZH else 3
     out: set[int] = set()
     for k, m in enumerate(concepts):
+        if historical is not None and m.concept not in historical:
+            continue
         for mark in marks:
             after = mark.concept == "history_after" and 0 <= mark.start - m.end <= reach
             if after and _same_sentence(units, m.end, mark.start):
@@ -935,13 +952,19 @@ def _historical(
     return out
 
 
+_ZH_ONSET = ("开始", "起", "就开始", "一直")
+
+
 def _past_mark(units: Sequence[str] | str, mark: Match) -> bool:
     """A history mark that ends in a number is a year ("in 2019") or an age ("stroke at 60,").
 
     An age must be 13-99 and end the clause (or be followed by "years"), so "chest pain at 3",
-    "fever at 103" and "started at 10 am" stay current.
+    "fever at 103" and "started at 10 am" stay current. In Chinese a time followed by
+    "开始"/"起" is when a current symptom began ("两个月前开始胸口疼"), not history.
     """
-    if isinstance(units, str) or not units[mark.end - 1][:1].isdigit():
+    if isinstance(units, str):
+        return not units.startswith(_ZH_ONSET, mark.end)
+    if not units[mark.end - 1][:1].isdigit():
         return True
     number = units[mark.end - 1]
     if number.isdigit() and len(number) == 4:
