@@ -79,7 +79,8 @@ def test_viewing_and_handling_a_message_is_audited(two_practices: Portal) -> Non
         )
         assert uow.audit.verify() is None
     assert stored.status.value == "resolved" and stored.resolved_by == user.id
-    assert event.entry.actor == user.id and event.entry.channel.startswith("portal@")
+    assert event.entry.actor == user.id and event.entry.channel == "portal"
+    assert event.entry.source == "testclient"  # the peer address of the test client
     mine = client.get("/portal/inbox?mine=1&status=resolved").text
     assert "Called back" in mine
 

@@ -13,13 +13,18 @@ from datetime import UTC, datetime
 
 GENESIS_HASH = "0" * 64
 
+SOURCE_MAX = 64
+"""The longest stored ``source`` (an IPv6 address with a zone fits)."""
+
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
     """What happened, before it is placed in the chain.
 
     ``actor`` is a user id or ``system:<component>``; ``channel`` the source (``voice``, ``sms``,
-    ``web``, ``portal``, ``cli``, ``worker``); ``outcome`` e.g. ``ok``, ``denied``, ``failed``.
+    ``web``, ``portal``, ``cli``, ``worker``); ``outcome`` e.g. ``ok``, ``denied``, ``failed``;
+    ``source`` where the action came from when known (the client address of a portal request,
+    at most ``SOURCE_MAX`` characters), never PHI.
     """
 
     actor: str
@@ -29,6 +34,7 @@ class AuditEntry:
     outcome: str
     at: datetime
     practice_id: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +63,22 @@ def chain_hash(seq: int, prev_hash: str, entry: AuditEntry) -> str:
     """SHA-256 over the canonical JSON of the event's position, predecessor and content."""
     if entry.at.tzinfo is None:
         raise ValueError("audit timestamps must be timezone-aware")
+    content: dict[str, object] = {
+        "seq": seq,
+        "prev": prev_hash,
+        "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": entry.actor,
+        "action": entry.action,
+        "subject": entry.subject,
+        "channel": entry.channel,
+        "outcome": entry.outcome,
+        "practice": entry.practice_id,
+    }
+    if entry.source is not None:
+        # Added later: only events that have a source hash it, so older rows still verify.
+        content["source"] = entry.source
     canonical = json.dumps(
-        {
-            "seq": seq,
-            "prev": prev_hash,
-            "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor": entry.actor,
-            "action": entry.action,
-            "subject": entry.subject,
-            "channel": entry.channel,
-            "outcome": entry.outcome,
-            "practice": entry.practice_id,
-        },
+        content,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=True,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from triageline.domain.audit import AuditEntry
+from triageline.domain.audit import SOURCE_MAX, AuditEntry
 from triageline.services.portal_model import (
     IP_FAILURE_LIMIT,
     IP_WINDOW,
@@ -50,9 +50,13 @@ def username_hash(username: str) -> str:
     return hashlib.sha256(normalise_username(username).encode("utf-8")).hexdigest()
 
 
-def portal_channel(ip: str) -> str:
-    """The audit channel for a portal action, carrying where it came from (max 32 chars)."""
-    return f"portal@{ip}"[:32] if ip else "portal"
+PORTAL_CHANNEL = "portal"
+"""The audit channel of every portal action (where it came from is the event's ``source``)."""
+
+
+def portal_source(ip: str) -> str | None:
+    """The audit ``source`` of a portal request: the client address, or None when unknown."""
+    return ip[:SOURCE_MAX] if ip else None
 
 
 class LoginResult(StrEnum):
@@ -395,8 +399,9 @@ class AuthService:
                 actor=actor,
                 action=action,
                 subject=subject,
-                channel=portal_channel(ip),
+                channel=PORTAL_CHANNEL,
                 outcome=outcome,
                 at=now,
+                source=portal_source(ip),
             )
         )

@@ -11,14 +11,16 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from triageline.domain.audit import AuditEntry, AuditEvent
 from triageline.domain.dialogue.state import DialogueState
 from triageline.domain.errors import IllegalTransitionError
 from triageline.domain.messages import Message, MessageStatus
+from triageline.domain.paging import AckSource, Page, PageOutcome, PageStatus
 from triageline.domain.records import CallRecord, ConfigVersion, Turn, new_id
 from triageline.domain.triage.types import TriageLevel
-from triageline.services.auth import portal_channel
+from triageline.services.auth import PORTAL_CHANNEL, portal_source
 from triageline.services.portal_model import (
     BREAK_GLASS_DURATION,
     Access,
@@ -42,6 +44,7 @@ from triageline.services.portal_oncall import (
 from triageline.services.portal_ports import (
     AuditQuery,
     ConfigChecker,
+    PageAcknowledger,
     PasswordHasher,
     PortalClock,
     PortalUnitOfWork,
@@ -116,12 +119,48 @@ class BoardCall:
 
 
 @dataclass(frozen=True, slots=True)
+class BoardPage:
+    """An active page on the live board (no PHI: ids, code, statuses, clinician names)."""
+
+    page_id: str
+    practice_id: str
+    code: str
+    status: str
+    urgency: str
+    created_at: datetime
+    last_notified: str | None
+    last_notified_at: datetime | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+    @property
+    def needs_ack(self) -> bool:
+        """True while nobody has acknowledged (still escalating, or the chain ran out)."""
+        return self.status in (
+            PageStatus.TRIGGERED.value,
+            PageStatus.NOTIFIED.value,
+            PageStatus.EXHAUSTED.value,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Board:
-    """The live board: active calls and open urgent messages per practice (no PHI)."""
+    """The live board: active calls, active pages and open urgent messages (no PHI)."""
 
     calls: tuple[BoardCall, ...]
     open_urgent: tuple[tuple[str, int], ...]
     unacknowledged: tuple[Message, ...]
+    pages: tuple[BoardPage, ...] = ()
+
+
+class OperatorAckReason(StrEnum):
+    """Why an operator acknowledged a page on a clinician's behalf (a code, never free text)."""
+
+    CONFIRMED_BY_PHONE = "clinician_confirmed_by_phone"
+    CONFIRMED_IN_PERSON = "clinician_confirmed_in_person"
+    HANDLED_BY_COLLEAGUE = "handled_by_another_clinician"
+    CALLER_SENT_TO_EMERGENCY = "caller_sent_to_emergency_services"
+    DUPLICATE = "duplicate_page"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +174,8 @@ class SettingsPreview:
 
 
 URGENCY_ORDER = {level: -level.rank for level in TriageLevel}
+PAGE_WINDOW = timedelta(hours=24)
+"""Pages created longer ago than this are no longer shown on the live board."""
 STATUS_ORDER = {MessageStatus.NEW: 0, MessageStatus.ACKNOWLEDGED: 1, MessageStatus.RESOLVED: 2}
 ACTIVE_CALL_WINDOW = timedelta(hours=2)
 
@@ -148,12 +189,14 @@ class PortalService:
         clock: PortalClock,
         hasher: PasswordHasher,
         checker: ConfigChecker,
+        pager: PageAcknowledger | None = None,
     ) -> None:
-        """Work through ``uow_factory`` with this clock, hasher and configuration checker."""
+        """Work through ``uow_factory`` with this clock, hasher, checker and (optional) pager."""
         self._uow = uow_factory
         self._clock = clock
         self._hasher = hasher
         self._checker = checker
+        self._pager = pager
 
     @property
     def clock(self) -> PortalClock:
@@ -453,6 +496,7 @@ class PortalService:
             calls: list[BoardCall] = []
             counts: list[tuple[str, int]] = []
             waiting: list[Message] = []
+            pages: list[BoardPage] = []
             for pid in practices:
                 for call in uow.calls.list_for_practice(pid, since=now - ACTIVE_CALL_WINDOW):
                     if call.ended_at is None:
@@ -470,9 +514,56 @@ class PortalService:
                 urgent = [m for m in new if m.urgency.rank >= TriageLevel.URGENT.rank]
                 counts.append((pid, len(urgent)))
                 waiting.extend(urgent)
+                pages.extend(
+                    _board_page(page)
+                    for page in uow.pages.list_recent(practice_id=pid, limit=200)
+                    if page.status is not PageStatus.RESOLVED
+                    and page.created_at >= now - PAGE_WINDOW
+                )
         calls.sort(key=lambda c: c.started_at, reverse=True)
         waiting.sort(key=lambda m: m.created_at)
-        return Board(tuple(calls), tuple(counts), tuple(waiting))
+        pages.sort(key=lambda p: (not p.needs_ack, p.created_at))
+        return Board(tuple(calls), tuple(counts), tuple(waiting), tuple(pages))
+
+    def acknowledge_page(
+        self, user: User, ip: str, page_id: str, reason: OperatorAckReason
+    ) -> PageStatus:
+        """Acknowledge a page on a clinician's behalf (operator, with a reason code; audited).
+
+        The page must belong to one of the user's live-board practices (else NotFoundError,
+        audited as denied). The paging service records the acknowledgement with source
+        ``operator``; a second event ``page.operator_acknowledged`` carries the reason code.
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            record = uow.pages.get(page_id)
+            access = self._access(uow, user, now)
+            if record is None or not access.allows(Permission.LIVE_BOARD, record.page.practice_id):
+                self._audit(
+                    uow, user, "page.denied", f"page:{page_id}", ip, now, None, outcome="denied"
+                )
+                uow.commit()
+                raise NotFoundError(page_id)
+            practice_id = record.page.practice_id
+        if self._pager is None:
+            raise InvalidInputError("paging is not available in this process")
+        result = self._pager.acknowledge(
+            actor=user.id, channel=AckSource.OPERATOR, at=now, page_id=page_id
+        )
+        acknowledged = result.outcome is PageOutcome.ACKNOWLEDGED
+        with self._uow() as uow:
+            self._audit(
+                uow,
+                user,
+                "page.operator_acknowledged",
+                f"page:{page_id}",
+                ip,
+                now,
+                practice_id,
+                outcome=reason.value if acknowledged else f"noop:{reason.value}",
+            )
+            uow.commit()
+        return result.status
 
     # Break-glass ---------------------------------------------------------------------------
 
@@ -776,6 +867,7 @@ class PortalService:
         actor: str | None = None,
         action: str | None = None,
         patient: str | None = None,
+        source: str | None = None,
         limit: int = 200,
     ) -> list[AuditEvent]:
         """Audit events of the user's practices, filtered; a patient filter is itself audited."""
@@ -796,6 +888,7 @@ class PortalService:
                     actor=actor or None,
                     action=action or None,
                     subjects=subjects,
+                    source=source or None,
                     limit=limit,
                 )
             )
@@ -843,9 +936,28 @@ class PortalService:
                 actor=user.id if user else "system:cli",
                 action=action,
                 subject=subject,
-                channel=portal_channel(ip) if user else "cli",
+                channel=PORTAL_CHANNEL if user else "cli",
                 outcome=outcome,
                 at=now,
                 practice_id=practice_id,
+                source=portal_source(ip) if user else None,
             )
         )
+
+
+def _board_page(page: Page) -> BoardPage:
+    """A page as the live board shows it: who was notified last and who acknowledged."""
+    sent = page.sent_notifications
+    last = max(sent, key=lambda n: n.sent_at or n.created_at) if sent else None
+    return BoardPage(
+        page_id=page.id,
+        practice_id=page.practice_id,
+        code=page.code,
+        status=page.status.value,
+        urgency=page.urgency.value,
+        created_at=page.created_at,
+        last_notified=f"{last.recipient_name} ({last.channel.value})" if last else None,
+        last_notified_at=last.sent_at if last else None,
+        acknowledged_by=page.acknowledged_by,
+        acknowledged_at=page.acknowledged_at,
+    )

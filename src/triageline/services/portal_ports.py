@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Protocol
 
 from triageline.domain.audit import AuditEvent
+from triageline.domain.paging import AckSource
 from triageline.domain.practice import Practice
+from triageline.services.paging import AckResult
 from triageline.services.portal_model import (
     BreakGlassGrant,
     MessageWork,
@@ -24,6 +26,22 @@ class PortalClock(Protocol):
 
     def now(self) -> datetime:
         """The current instant."""
+        ...
+
+
+class PageAcknowledger(Protocol):
+    """Acknowledges pages (the paging service), so escalation stops and the page is audited."""
+
+    def acknowledge(
+        self,
+        *,
+        actor: str,
+        channel: AckSource,
+        at: datetime,
+        page_id: str | None = None,
+        code: str | None = None,
+    ) -> AckResult:
+        """Acknowledge a page by id or code; a repeat is a recorded no-op."""
         ...
 
 
@@ -131,13 +149,14 @@ class MessageWorkRepository(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AuditQuery:
-    """Filters for the audit log page."""
+    """Filters for the audit log page (``action`` and ``source`` match as prefixes)."""
 
     practice_ids: tuple[str, ...] | None = None
     actor: str | None = None
     action: str | None = None
     subject: str | None = None
     subjects: tuple[str, ...] | None = None
+    source: str | None = None
     limit: int = 200
 
 

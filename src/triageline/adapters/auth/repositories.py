@@ -363,6 +363,8 @@ class SqlAuditSearch:
             stmt = stmt.where(AuditEventRow.subject == query.subject)
         if query.subjects is not None:
             stmt = stmt.where(AuditEventRow.subject.in_(list(query.subjects)))
+        if query.source:
+            stmt = stmt.where(AuditEventRow.source.startswith(query.source, autoescape=True))
         rows = self._s.scalars(stmt.order_by(AuditEventRow.seq.desc()).limit(query.limit))
         return [
             AuditEvent(
@@ -375,6 +377,7 @@ class SqlAuditSearch:
                     outcome=row.outcome,
                     at=row.at,
                     practice_id=row.practice_id,
+                    source=row.source,
                 ),
                 prev_hash=row.prev_hash,
                 hash=row.hash,

@@ -202,6 +202,7 @@ class SqlCallLedger:
                     "at": entry.at,
                     "prev_hash": event.prev_hash,
                     "hash": event.hash,
+                    "source": entry.source,
                 }
             )
             previous = event.hash

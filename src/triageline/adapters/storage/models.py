@@ -147,6 +147,7 @@ class AuditEventRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime())
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source: Mapped[str | None] = mapped_column(String(64))
 
 
 class AuditChainHeadRow(Base):

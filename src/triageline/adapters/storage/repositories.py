@@ -424,6 +424,7 @@ class SqlAuditLog:
                 at=entry.at,
                 prev_hash=event.prev_hash,
                 hash=event.hash,
+                source=entry.source,
             )
         )
         self._s.execute(
@@ -477,5 +478,6 @@ def _event(row: AuditEventRow) -> AuditEvent:
         outcome=row.outcome,
         at=row.at,
         practice_id=row.practice_id,
+        source=row.source,
     )
     return AuditEvent(seq=row.seq, entry=entry, prev_hash=row.prev_hash, hash=row.hash)

@@ -15,7 +15,8 @@ from triageline.entrypoints.web.portal.wiring import PortalWiring
 
 def install(app: FastAPI, container: Container) -> PortalWiring:
     """Mount the portal, its static files, the messages API and the security headers."""
-    wiring = PortalWiring(container)
+    paging = getattr(app.state, "paging", None)
+    wiring = PortalWiring(container, pager=paging.service if paging is not None else None)
     app.state.portal = wiring
     app.middleware("http")(security_headers)
     app.mount(

@@ -30,6 +30,14 @@ URGENCY_LABELS = {
     "none": "None",
 }
 STATUS_LABELS = {"new": "New", "acknowledged": "Acknowledged", "resolved": "Resolved"}
+PAGE_URGENCY_LABELS = {"urgent": "Urgent", "emergency_notify": "Emergency"}
+PAGE_STATUS_LABELS = {
+    "triggered": "Paging",
+    "notified": "Notified",
+    "acknowledged": "Acknowledged",
+    "resolved": "Resolved",
+    "exhausted": "Nobody answered",
+}
 
 
 def wiring_of(request: Request) -> PortalWiring:
@@ -93,6 +101,8 @@ def render(
             "languages": LANGUAGES,
             "urgency_labels": URGENCY_LABELS,
             "status_labels": STATUS_LABELS,
+            "page_urgency_labels": PAGE_URGENCY_LABELS,
+            "page_status_labels": PAGE_STATUS_LABELS,
             "user": None,
             "alerts": (),
             "grants": (),

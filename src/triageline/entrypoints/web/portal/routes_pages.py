@@ -20,11 +20,20 @@ from triageline.services.portal import (
     InboxFilter,
     InvalidInputError,
     NotFoundError,
+    OperatorAckReason,
 )
 from triageline.services.portal_model import Permission, Role
 from triageline.services.portal_oncall import OverrideRequest
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
+
+ACK_REASON_LABELS = {
+    OperatorAckReason.CONFIRMED_BY_PHONE.value: "Clinician confirmed by phone",
+    OperatorAckReason.CONFIRMED_IN_PERSON.value: "Clinician confirmed in person",
+    OperatorAckReason.HANDLED_BY_COLLEAGUE.value: "Handled by another clinician",
+    OperatorAckReason.CALLER_SENT_TO_EMERGENCY.value: "Caller sent to emergency services",
+    OperatorAckReason.DUPLICATE.value: "Duplicate page",
+}
 
 Page = Annotated[PageContext, Depends(page_context)]
 Post = Annotated[PageContext, Depends(post_context)]
@@ -241,7 +250,9 @@ def board(ctx: Page) -> HTMLResponse:
         data = ctx.wiring.portal().board(ctx.user)
     except ForbiddenError:
         return _forbidden(ctx)
-    return ctx.render("board.html", board=data, now=ctx.wiring.clock.now())
+    return ctx.render(
+        "board.html", board=data, now=ctx.wiring.clock.now(), ack_reasons=ACK_REASON_LABELS
+    )
 
 
 @router.get("/board/live", response_class=HTMLResponse)
@@ -251,7 +262,25 @@ def board_live(ctx: Page) -> HTMLResponse:
         data = ctx.wiring.portal().board(ctx.user)
     except ForbiddenError:
         return _forbidden(ctx)
-    return ctx.render("_board.html", board=data, now=ctx.wiring.clock.now())
+    return ctx.render(
+        "_board.html", board=data, now=ctx.wiring.clock.now(), ack_reasons=ACK_REASON_LABELS
+    )
+
+
+@router.post("/board/pages/{page_id}/acknowledge")
+def board_acknowledge(ctx: Post, page_id: str, reason: str = Form("")) -> Response:
+    """Acknowledge a page on a clinician's behalf (operator, reason code required; audited)."""
+    if reason not in {r.value for r in OperatorAckReason}:
+        return ctx.render("error.html", status=400, message=ctx.t.gettext("Choose a reason."))
+    try:
+        ctx.wiring.portal().acknowledge_page(ctx.user, ctx.ip, page_id, OperatorAckReason(reason))
+    except NotFoundError:
+        return _not_found(ctx)
+    except InvalidInputError as error:
+        return ctx.render("error.html", status=409, message=ctx.t.gettext(str(error)))
+    if ctx.request.headers.get("hx-request"):
+        return board_live(ctx)
+    return _back("/portal/board")
 
 
 # Settings -----------------------------------------------------------------------------------
@@ -414,10 +443,14 @@ def break_glass(ctx: Post, practice: str = Form(...), reason: str = Form("")) ->
 
 
 def _audit_events(
-    ctx: PageContext, actor: str | None, action: str | None, patient: str | None
+    ctx: PageContext,
+    actor: str | None,
+    action: str | None,
+    patient: str | None,
+    source: str | None = None,
 ) -> list[list[str]]:
     events = ctx.wiring.portal().audit_log(
-        ctx.user, ctx.ip, actor=actor, action=action, patient=patient, limit=1000
+        ctx.user, ctx.ip, actor=actor, action=action, patient=patient, source=source, limit=1000
     )
     return [
         [
@@ -427,6 +460,7 @@ def _audit_events(
             e.entry.action,
             e.entry.subject,
             e.entry.channel,
+            e.entry.source or "",
             e.entry.outcome,
             e.entry.practice_id or "",
         ]
@@ -436,30 +470,45 @@ def _audit_events(
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit(
-    ctx: Page, actor: str | None = None, action: str | None = None, patient: str | None = None
+    ctx: Page,
+    actor: str | None = None,
+    action: str | None = None,
+    patient: str | None = None,
+    source: str | None = None,
 ) -> HTMLResponse:
-    """The audit log, filtered by user, patient and action."""
+    """The audit log, filtered by user, patient, action and source address."""
     try:
-        rows = _audit_events(ctx, actor, action, patient)
+        rows = _audit_events(ctx, actor, action, patient, source)
     except ForbiddenError:
         return _forbidden(ctx)
     return ctx.render(
-        "audit.html", rows=rows, actor=actor or "", action=action or "", patient=patient or ""
+        "audit.html",
+        rows=rows,
+        actor=actor or "",
+        action=action or "",
+        patient=patient or "",
+        source=source or "",
     )
 
 
 @router.get("/audit.csv")
 def audit_csv(
-    ctx: Page, actor: str | None = None, action: str | None = None, patient: str | None = None
+    ctx: Page,
+    actor: str | None = None,
+    action: str | None = None,
+    patient: str | None = None,
+    source: str | None = None,
 ) -> Response:
     """The filtered audit log as CSV (the export itself is audited)."""
     try:
-        rows = _audit_events(ctx, actor, action, patient)
+        rows = _audit_events(ctx, actor, action, patient, source)
     except ForbiddenError as error:
         raise HTTPException(status_code=403) from error
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["seq", "at", "actor", "action", "subject", "channel", "outcome", "practice"])
+    writer.writerow(
+        ["seq", "at", "actor", "action", "subject", "channel", "source", "outcome", "practice"]
+    )
     for row in rows:
         writer.writerow([("'" + c) if c[:1] in ("=", "+", "-", "@") else c for c in row])
     ctx.wiring.portal().record_export(ctx.user, ctx.ip, len(rows))

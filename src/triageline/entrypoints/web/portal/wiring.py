@@ -12,7 +12,12 @@ from triageline.adapters.auth.uow import SqlPortalUnitOfWork
 from triageline.bootstrap import Container
 from triageline.services.auth import AuthService
 from triageline.services.portal import PortalService
-from triageline.services.portal_ports import PasswordHasher, PortalClock, PortalUnitOfWork
+from triageline.services.portal_ports import (
+    PageAcknowledger,
+    PasswordHasher,
+    PortalClock,
+    PortalUnitOfWork,
+)
 
 
 class SystemClock:
@@ -32,6 +37,7 @@ class PortalWiring:
     hasher: PasswordHasher = field(default_factory=Argon2PasswordHasher)
     totp: PyotpTotp = field(default_factory=PyotpTotp)
     checker: LoaderConfigChecker = field(default_factory=LoaderConfigChecker)
+    pager: PageAcknowledger | None = None
 
     def uow(self) -> PortalUnitOfWork:
         """A new portal unit of work."""
@@ -43,4 +49,4 @@ class PortalWiring:
 
     def portal(self) -> PortalService:
         """The portal use cases."""
-        return PortalService(self.uow, self.clock, self.hasher, self.checker)
+        return PortalService(self.uow, self.clock, self.hasher, self.checker, self.pager)
