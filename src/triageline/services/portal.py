@@ -17,7 +17,15 @@ from triageline.domain.audit import AuditEntry, AuditEvent
 from triageline.domain.dialogue.state import DialogueState
 from triageline.domain.errors import IllegalTransitionError
 from triageline.domain.messages import Message, MessageStatus
-from triageline.domain.paging import AckSource, Page, PageOutcome, PageStatus
+from triageline.domain.paging import (
+    AckSource,
+    Channel,
+    DeliveryStatus,
+    Page,
+    PageOutcome,
+    PageStatus,
+    PageUrgency,
+)
 from triageline.domain.records import CallRecord, ConfigVersion, Turn, new_id
 from triageline.domain.triage.types import TriageLevel
 from triageline.services.auth import PORTAL_CHANNEL, portal_source
@@ -50,6 +58,7 @@ from triageline.services.portal_ports import (
     PortalUnitOfWork,
     PortalUnitOfWorkFactory,
 )
+from triageline.services.ports_notify import Notification, Notifier
 
 
 class NotFoundError(LookupError):
@@ -153,6 +162,16 @@ class Board:
     pages: tuple[BoardPage, ...] = ()
 
 
+class BreakGlassReason(StrEnum):
+    """Why emergency access was opened (a code the alert may carry; the free text stays sealed)."""
+
+    PATIENT_EMERGENCY = "patient_emergency"
+    COVERING_CLINICIAN = "covering_clinician"
+    PRACTICE_REQUEST = "practice_request"
+    TECHNICAL_SUPPORT = "technical_support"
+    OTHER = "other"
+
+
 class OperatorAckReason(StrEnum):
     """Why an operator acknowledged a page on a clinician's behalf (a code, never free text)."""
 
@@ -190,13 +209,21 @@ class PortalService:
         hasher: PasswordHasher,
         checker: ConfigChecker,
         pager: PageAcknowledger | None = None,
+        alerts: Notifier | None = None,
+        base_url: str = "",
     ) -> None:
-        """Work through ``uow_factory`` with this clock, hasher, checker and (optional) pager."""
+        """Work through ``uow_factory`` with this clock, hasher and checker.
+
+        ``pager`` acknowledges pages for operators; ``alerts`` sends PHI-free alerts (break-glass)
+        to practice administrators, with links under ``base_url``.
+        """
         self._uow = uow_factory
         self._clock = clock
         self._hasher = hasher
         self._checker = checker
         self._pager = pager
+        self._alerts = alerts
+        self._base_url = base_url.rstrip("/")
 
     @property
     def clock(self) -> PortalClock:
@@ -567,15 +594,32 @@ class PortalService:
 
     # Break-glass ---------------------------------------------------------------------------
 
-    def break_glass(self, user: User, ip: str, practice_id: str, reason: str) -> BreakGlassGrant:
-        """Open time-boxed emergency access to a practice; alerts its administrators."""
+    def break_glass(
+        self,
+        user: User,
+        ip: str,
+        practice_id: str,
+        reason: str,
+        code: BreakGlassReason = BreakGlassReason.OTHER,
+    ) -> BreakGlassGrant:
+        """Open time-boxed emergency access to a practice; alerts its administrators.
+
+        The administrators see a banner and are sent a PHI-free alert through the notifier
+        (practice, user id, reason code, link); each send is audited as ``breakglass.alerted``.
+        """
         now = self._clock.now()
         reason = reason.strip()
         if len(reason) < 10:
             raise InvalidInputError("give a reason of at least 10 characters")
         with self._uow() as uow:
-            if uow.practices.get(practice_id) is None:
+            practice = uow.practices.get(practice_id)
+            if practice is None:
                 raise NotFoundError(practice_id)
+            admins = [
+                u
+                for u in uow.users.list([practice_id])
+                if u.active and u.role is Role.PRACTICE_ADMIN and practice_id in u.practice_ids
+            ]
             grant = BreakGlassGrant(
                 id=new_id(),
                 user_id=user.id,
@@ -592,7 +636,7 @@ class PortalService:
                     practice_id=practice_id,
                     kind="break_glass",
                     text=f"{user.display_name} ({user.username}) opened emergency access "
-                    f"until {until}",
+                    f"until {until} (reason code: {code.value})",
                     created_at=now,
                     expires_at=now + timedelta(days=7),
                 )
@@ -608,7 +652,69 @@ class PortalService:
                 outcome="alerted",
             )
             uow.commit()
+        self._alert_admins(user, ip, grant, practice.name, code, admins)
         return grant
+
+    def _alert_admins(
+        self,
+        user: User,
+        ip: str,
+        grant: BreakGlassGrant,
+        practice_name: str,
+        code: BreakGlassReason,
+        admins: Sequence[User],
+    ) -> None:
+        """Send each practice administrator the PHI-free break-glass alert; audit every send."""
+        now = self._clock.now()
+        link = f"{self._base_url}/portal/audit?action=breakglass."
+        subject = f"triageline: break-glass access opened in {practice_name}"
+        body = (
+            f"Break-glass access was opened in {practice_name} by user {user.id}, "
+            f"reason code {code.value}, until {grant.expires_at:%Y-%m-%d %H:%M} UTC. "
+            f"Review: {link}"
+        )
+        results: list[tuple[str, str]] = []
+        for admin in admins:
+            contacts = [(Channel.PUSH, f"user:{admin.id}")]
+            if "@" in admin.username:
+                contacts.insert(0, (Channel.EMAIL, admin.username))
+            for channel, address in contacts:
+                if self._alerts is None:
+                    results.append((f"user:{admin.id}", "no_notifier"))
+                    continue
+                receipt = self._alerts.send(
+                    Notification(
+                        notification_id=new_id(),
+                        page_id=f"breakglass:{grant.id}",
+                        recipient_id=admin.id,
+                        channel=channel,
+                        address=address,
+                        practice_name=practice_name,
+                        urgency=PageUrgency.URGENT,
+                        code=code.value,
+                        link=link,
+                        subject=subject,
+                        body=body,
+                    )
+                )
+                sent = receipt.status is not DeliveryStatus.FAILED
+                outcome = f"{channel.value}:{'sent' if sent else 'failed'}"
+                results.append((f"user:{admin.id}", outcome))
+        if not admins:
+            results.append(("user:none", "no_admin"))
+        with self._uow() as uow:
+            for recipient, outcome in results:
+                self._audit(
+                    uow,
+                    user,
+                    "breakglass.alerted",
+                    f"breakglass:{grant.id}:{recipient}",
+                    ip,
+                    now,
+                    grant.practice_id,
+                    outcome=outcome,
+                )
+            uow.commit()
 
     # Users ---------------------------------------------------------------------------------
 

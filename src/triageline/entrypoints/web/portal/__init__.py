@@ -7,7 +7,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from triageline.adapters.notify.router import ChannelRouter
 from triageline.bootstrap import Container
+from triageline.entrypoints.paging_wiring import notifiers_from_env, public_base_url
 from triageline.entrypoints.web.portal import api, routes_auth, routes_pages
 from triageline.entrypoints.web.portal.security import security_headers
 from triageline.entrypoints.web.portal.wiring import PortalWiring
@@ -16,7 +18,13 @@ from triageline.entrypoints.web.portal.wiring import PortalWiring
 def install(app: FastAPI, container: Container) -> PortalWiring:
     """Mount the portal, its static files, the messages API and the security headers."""
     paging = getattr(app.state, "paging", None)
-    wiring = PortalWiring(container, pager=paging.service if paging is not None else None)
+    base = public_base_url(container)
+    wiring = PortalWiring(
+        container,
+        pager=paging.service if paging is not None else None,
+        alerts=ChannelRouter(notifiers_from_env(base)),
+        base_url=base,
+    )
     app.state.portal = wiring
     app.middleware("http")(security_headers)
     app.mount(

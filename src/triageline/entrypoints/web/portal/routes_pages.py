@@ -16,6 +16,7 @@ from triageline.domain.oncall import Layer, OverrideReason
 from triageline.domain.triage.types import TriageLevel
 from triageline.entrypoints.web.portal.context import PageContext, page_context, post_context
 from triageline.services.portal import (
+    BreakGlassReason,
     ForbiddenError,
     InboxFilter,
     InvalidInputError,
@@ -26,6 +27,14 @@ from triageline.services.portal_model import Permission, Role
 from triageline.services.portal_oncall import OverrideRequest
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
+
+BREAK_GLASS_LABELS = {
+    BreakGlassReason.PATIENT_EMERGENCY.value: "A patient's emergency",
+    BreakGlassReason.COVERING_CLINICIAN.value: "Covering for a clinician",
+    BreakGlassReason.PRACTICE_REQUEST.value: "The practice asked for help",
+    BreakGlassReason.TECHNICAL_SUPPORT.value: "Technical support",
+    BreakGlassReason.OTHER.value: "Other",
+}
 
 ACK_REASON_LABELS = {
     OperatorAckReason.CONFIRMED_BY_PHONE.value: "Clinician confirmed by phone",
@@ -424,14 +433,26 @@ def break_glass_form(ctx: Page, error: str | None = None) -> HTMLResponse:
     service = ctx.wiring.portal()
     with ctx.wiring.uow() as uow:
         all_ids = list(uow.practices.list_ids())
-    return ctx.render("break_glass.html", practices=service.practice_names(all_ids), error=error)
+    return ctx.render(
+        "break_glass.html",
+        practices=service.practice_names(all_ids),
+        codes=BREAK_GLASS_LABELS,
+        error=error,
+    )
 
 
 @router.post("/break-glass", response_class=HTMLResponse)
-def break_glass(ctx: Post, practice: str = Form(...), reason: str = Form("")) -> Response:
+def break_glass(
+    ctx: Post,
+    practice: str = Form(...),
+    reason: str = Form(""),
+    reason_code: str = Form(BreakGlassReason.OTHER.value),
+) -> Response:
     """Open time-boxed emergency access (reason required, alerted and audited)."""
+    codes = {c.value for c in BreakGlassReason}
+    code = BreakGlassReason(reason_code) if reason_code in codes else BreakGlassReason.OTHER
     try:
-        ctx.wiring.portal().break_glass(ctx.user, ctx.ip, practice, reason)
+        ctx.wiring.portal().break_glass(ctx.user, ctx.ip, practice, reason, code)
     except NotFoundError:
         return _not_found(ctx)
     except InvalidInputError as error:

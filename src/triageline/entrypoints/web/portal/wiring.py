@@ -18,6 +18,7 @@ from triageline.services.portal_ports import (
     PortalClock,
     PortalUnitOfWork,
 )
+from triageline.services.ports_notify import Notifier
 
 
 class SystemClock:
@@ -38,6 +39,8 @@ class PortalWiring:
     totp: PyotpTotp = field(default_factory=PyotpTotp)
     checker: LoaderConfigChecker = field(default_factory=LoaderConfigChecker)
     pager: PageAcknowledger | None = None
+    alerts: Notifier | None = None
+    base_url: str = ""
 
     def uow(self) -> PortalUnitOfWork:
         """A new portal unit of work."""
@@ -49,4 +52,12 @@ class PortalWiring:
 
     def portal(self) -> PortalService:
         """The portal use cases."""
-        return PortalService(self.uow, self.clock, self.hasher, self.checker, self.pager)
+        return PortalService(
+            self.uow,
+            self.clock,
+            self.hasher,
+            self.checker,
+            self.pager,
+            alerts=self.alerts,
+            base_url=self.base_url,
+        )
