@@ -7,6 +7,7 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from itertools import pairwise
 
 from triageline.domain.triage.normalise import (
     BOUNDARY,
@@ -390,7 +391,6 @@ _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
         ),
         "(last|previous|prior|earlier) pregnancy",
         "from when (i|he|she|they|we) (had|was|were|got)",
-        "last time (i|she|we|it)?",
         "(was|were) (in|at) the (nicu|picu|icu) (with|for)",
     ),
     Language.ES: (
@@ -424,7 +424,34 @@ _HISTORY_BEFORE: dict[Language, tuple[str, ...]] = {
         "年前",
         "个月前",
         "上一胎|上次怀孕|上次生",
+        "岁 的? 时候",
     ),
+}
+_HISTORY_LAST: dict[Language, tuple[str, ...]] = {
+    Language.EN: ("last time",),
+    Language.ES: ("la ultima vez", "ultima vez"),
+    Language.ZH: (),
+}
+"""Markers of a past episode ("last time she had a seizure it lasted ten minutes"): the
+symptoms in the rest of that clause are history, up to a pause, a sentence end or a word that
+brings the story back to now ("and", "now", "again"). A symptom compared with the current one
+("last time I had chest pain like this") is current, and so is the context (medicines, pregnancy).
+An absence said from the last time ("the last time he peed was 14 hours ago") is a concept of its
+own that starts at "last", so this marker never drops it."""
+_LAST_STOPS: dict[Language, frozenset[str]] = {
+    Language.EN: frozenset(
+        ["and", "but", "now", "again", "today", "tonight", "currently", "so", "then"]
+    ),
+    Language.ES: frozenset(["y", "pero", "ahora", "ahorita", "otra", "hoy", "esta", "ya"]),
+    Language.ZH: frozenset(),
+}
+_NOW_WORDS = frozenset(
+    ["time", "morning", "afternoon", "evening", "week", "vez", "manana", "tarde"]
+)
+_COMPARED: dict[Language, tuple[tuple[str, ...], ...]] = {
+    Language.EN: (("like", "this"), ("like", "that"), ("this",), ("as", "bad")),
+    Language.ES: (("como", "esta"), ("como", "este"), ("como", "ahora"), ("asi",)),
+    Language.ZH: (),
 }
 _TOPIC_AFTER: dict[Language, tuple[str, ...]] = {
     Language.EN: (
@@ -696,6 +723,8 @@ class PhraseIndex:
             self.add(phrase, "history_after", Kind.PSEUDO)
         for phrase in _HISTORY_BEFORE[lang]:
             self.add(phrase, "history_before", Kind.PSEUDO)
+        for phrase in _HISTORY_LAST[lang]:
+            self.add(phrase, "history_last", Kind.PSEUDO)
         for phrase in _TOPIC_AFTER[lang]:
             self.add(phrase, "topic_after", Kind.PSEUDO)
         for phrase in _TOPIC_BEFORE[lang]:
@@ -836,7 +865,7 @@ def scan_concepts(
     ]
     units: Sequence[str] | str = norm.text if index.lang is Language.ZH else norm.units
     negated = _negated(index.lang, norm, concepts, pseudo)
-    past = _historical(index.lang, units, concepts, pseudo, historical) | _topical(
+    past = _historical(index.lang, units, concepts, pseudo, historical, clinical) | _topical(
         index.lang, units, concepts, pseudo, clinical
     )
     current = [m for k, m in enumerate(concepts) if k not in negated and k not in past]
@@ -932,8 +961,13 @@ def _historical(
     concepts: list[Match],
     pseudo: list[Match],
     historical: Container[str] | None = None,
+    symptoms: Container[str] | None = None,
 ) -> set[int]:
-    """Indexes of matches framed as past history ("heart attack last year", "去年")."""
+    """Indexes of matches framed as past history ("heart attack last year", "去年").
+
+    ``historical`` names the concepts any marker may make history; ``symptoms`` those that a
+    "last time" clause may (never the context: "last time I took my Keppra").
+    """
     marks = [m for m in pseudo if m.concept.startswith("history") and _past_mark(units, m)]
     if not marks:
         return set()
@@ -943,6 +977,12 @@ def _historical(
         if historical is not None and m.concept not in historical:
             continue
         for mark in marks:
+            if mark.concept == "history_last":
+                if (symptoms is None or m.concept in symptoms) and _in_last_clause(
+                    lang, units, mark, m
+                ):
+                    out.add(k)
+                continue
             after = mark.concept == "history_after" and 0 <= mark.start - m.end <= reach
             if after and _same_sentence(units, m.end, mark.start):
                 out.add(k)
@@ -950,6 +990,20 @@ def _historical(
             if before and _same_sentence(units, mark.end, m.start):
                 out.add(k)
     return out
+
+
+def _in_last_clause(lang: Language, units: Sequence[str] | str, mark: Match, m: Match) -> bool:
+    """Whether a match lies in the past-episode clause opened by a "last time" marker."""
+    if m.start < mark.end or isinstance(units, str):
+        return False
+    stops = _LAST_STOPS[lang]
+    between = units[mark.end : m.start]
+    if any(u in (BOUNDARY, PAUSE) or u in stops for u in between):
+        return False
+    if any(a in ("this", "esta", "este") and b in _NOW_WORDS for a, b in pairwise(between)):
+        return False  # "last time ..., this time ..."
+    after = tuple(units[m.end : m.end + 2])
+    return not any(after[: len(words)] == words for words in _COMPARED[lang])
 
 
 _ZH_ONSET = ("开始", "起", "就开始", "一直")

@@ -492,6 +492,10 @@ def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantit
                 weeks.append(value)
                 evidence.setdefault("pregnancy_weeks", f"{token} {unit_token}")
                 continue
+            if (aged or baby_before) and _past_age(before, spanish):
+                continue  # "at two weeks old she had jaundice": an age then, not now
+            if not aged and not pregnant_ctx and _said_age(before, unit_token, value, spanish):
+                aged = True  # "now she's 2 months", "ahora tiene 2 meses"
             if (
                 aged
                 or (baby_before and not pregnant_ctx)
@@ -535,6 +539,8 @@ def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantit
                 continue
         if nxt in _DURATION_UNITS:
             ago = any(w in _AGO for w in after[1:3]) or any(w in _SINCE for w in before[-2:])
+            if ago and (_since(tokens, i, before, after) or _last_anchor(tokens, i)):
+                ago = False  # a spell up to now: "hace 10 horas que no", "last peed 14 h ago"
             if not ago:
                 minutes = value * _DURATION_UNITS[nxt]
                 if before and before[-1] in _MORE_THAN:
@@ -573,6 +579,8 @@ def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantit
         if fahrenheit is not None:
             temps.append(fahrenheit)
             evidence.setdefault("temperature", token if unit is None else f"{token} {nxt}")
+    if not spanish and not ages:
+        ages.extend(_en_bare_age(tokens, evidence))
     for i, token in enumerate(tokens):
         if token in {"newborn", "newborns"} or tokens[i : i + 2] in (
             ("recien", "nacido"),
@@ -591,6 +599,65 @@ def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantit
         duration_minutes=max(durations) if durations else None,
         evidence=evidence,
     )
+
+
+_EN_BARE_AGE_END = frozenset(["", ".", ",", "and", "but", "now", "so", "with", "yrs", "years"])
+
+
+def _en_bare_age(tokens: tuple[str, ...], evidence: dict[str, str]) -> list[float]:
+    """A child's age said as a bare number: "she's 2", "he is 4 and ..." (1-17, clause end)."""
+    out: list[float] = []
+    for i, token in enumerate(tokens):
+        if not token.isdigit() or not 1 <= int(token) <= 17:
+            continue
+        lead = tokens[max(0, i - 2) : i]
+        said = lead[-1:] in (("hes",), ("shes",)) or lead in (("he", "is"), ("she", "is"))
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if said and nxt in _EN_BARE_AGE_END:
+            out.append(int(token) * 365.0)
+            evidence.setdefault("age", " ".join((*lead[-1:], token)))
+    return out
+
+
+def _said_age(before: Sequence[str], unit: str, value: float, spanish: bool) -> bool:
+    """An age said of a person without "old": "he's 3 weeks", "tiene 2 meses", "tiene 2 años"."""
+    short = unit in {"day", "days", "dia", "dias", "year", "years", "ano", "anos"} or (
+        unit in {"week", "weeks", "semana", "semanas"} and value < 12
+    )
+    if spanish:
+        return before[-1:] in (("tiene",), ("cumplio",)) and (short or unit in {"mes", "meses"})
+    return before[-1:] in (("hes",), ("shes",)) and (short or unit in {"month", "months"})
+
+
+def _past_age(before: Sequence[str], spanish: bool) -> bool:
+    """An age said of the past: "at 2 weeks old", "when she was 2 weeks old", "a las 2 semanas"."""
+    lead = [w for w in before if w not in _EN_HEDGES]
+    if spanish:
+        return tuple(lead[-2:]) in (("a", "las"), ("a", "los")) or "cuando" in lead[-3:]
+    if lead[-1:] == ["at"]:
+        return True
+    return "when" in lead[-3:] and lead[-1:] in (["was"], ["were"])
+
+
+_LAST_WORDS = frozenset(["last", "ultima", "ultimo"])
+
+
+def _last_anchor(tokens: tuple[str, ...], i: int) -> bool:
+    """'last' earlier in the same sentence: "the last time he peed was 14 hours ago" is a
+    spell of 14 hours without it, up to now (so is "la última vez ... fue hace 10 horas")."""
+    for j in range(i - 1, -1, -1):
+        if tokens[j] == ".":
+            return False
+        if tokens[j] in _LAST_WORDS:
+            return True
+    return False
+
+
+def _since(tokens: tuple[str, ...], i: int, before: Sequence[str], after: Sequence[str]) -> bool:
+    """Spanish spells said with "hace": "desde hace 15 horas", "hace 10 horas que no orina"."""
+    if before[-2:] == ("desde", "hace") or tuple(before[-3:-1]) == ("desde", "hace"):
+        return True
+    return tuple(after[1:2]) == ("que",) and tuple(after[2:3]) in (("no",), ("sin",))
 
 
 _NAMED_DURATIONS: tuple[tuple[tuple[str, ...], float], ...] = (
@@ -653,6 +720,11 @@ _ZH_AGE = (
     ),
     re.compile(_ZH_NUM + r"岁"),
 )
+_ZH_CHILD_WORDS = ("孩子", "宝宝", "婴儿", "小孩", "儿子", "女儿", "娃", "闺女", "孙子", "孙女")
+_ZH_AGE_NOW = re.compile(
+    r"现在(?:才|刚|都|已经)?" + _ZH_NUM + r"(?:个)?(?:多|半)?(月|周|星期|礼拜|天|岁)(?:了|大)"
+)
+_ZH_PAST_AGE = ("的时候", "时候", "时", "那会", "那时", "大的时候", "大时", "大那")
 _ZH_AGE_UNITS = {"月": 30.4, "周": 7, "星期": 7, "礼拜": 7, "天": 1, "岁": 365}
 _ZH_PREGNANCY = (
     re.compile(
@@ -679,6 +751,11 @@ _ZH_DURATION = re.compile(
     r"(?:超过|多于|快|将近)?"
     + _ZH_NUM
     + r"(?:多|几|来)?(?:个)?(?:多)?(分钟|分|小时|钟头|天)(?!前|以前|之前)"
+)
+_ZH_LAST = re.compile(r"上次|上1次|最后1次|最后那次")
+"""A last-time anchor: "上一次尿尿是十四个小时以前" is fourteen hours without it, up to now."""
+_ZH_AGO_SPELL = re.compile(
+    _ZH_NUM + r"(?:多|几|来)?(?:个)?(?:多)?(分钟|小时|钟头|天)(?:多)?(?:以前|之前|前)"
 )
 _ZH_DURATION_UNITS = {"分钟": 1, "分": 1, "小时": 60, "钟头": 60, "天": 1440}
 _ZH_NAMED_DURATIONS = (
@@ -710,12 +787,18 @@ def _extract_zh(text: str) -> Quantities:
     ages: list[float] = []
     for pattern in _ZH_AGE:
         for m in pattern.finditer(text):
+            if text.startswith(_ZH_PAST_AGE, m.end()):
+                continue  # "两周大的时候住过院": an age then, not now
             unit = m.group(2) if m.lastindex and m.lastindex >= 2 else "岁"
             ages.append(float(m.group(1)) * _ZH_AGE_UNITS[unit])
             evidence.setdefault("age", m.group(0))
     for m in _ZH_AGE_UNDER.finditer(text):
         ages.append(float(m.group(1)) * _ZH_AGE_UNITS[m.group(2)] - 1)
         evidence.setdefault("age", m.group(0))
+    if not ages and any(w in text for w in _ZH_CHILD_WORDS):
+        for m in _ZH_AGE_NOW.finditer(text):
+            ages.append(float(m.group(1)) * _ZH_AGE_UNITS[m.group(2)])
+            evidence.setdefault("age", m.group(0))
     for word, days in _ZH_NAMED_AGES:
         if word in text:
             ages.append(days)
@@ -749,6 +832,11 @@ def _extract_zh(text: str) -> Quantities:
                 systolic = value
                 evidence.setdefault("bp", m.group(0))
     durations: list[float] = []
+    if _ZH_LAST.search(text):
+        for m in _ZH_AGO_SPELL.finditer(text):
+            count = float(m.group(1)) + (5 if "几" in m.group(0) else 0)
+            durations.append(count * _ZH_DURATION_UNITS[m.group(2)])
+            evidence.setdefault("duration", m.group(0))
     for m in _ZH_DURATION.finditer(text):
         count = float(m.group(1)) + (5 if "几" in m.group(0) else 0)  # "十几个小时" ~ 15
         minutes = count * _ZH_DURATION_UNITS[m.group(2)]
