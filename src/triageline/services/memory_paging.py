@@ -169,6 +169,11 @@ class MemoryNotificationOutbox:
         self._t.outbox[notification_id] = done
         return done
 
+    def finish_many(self, finished: Sequence[tuple[str, str]], state: SendState) -> None:
+        """Mark pending notifications ``(id, provider id)`` sent or cancelled."""
+        for notification_id, provider_id in finished:
+            self.finish(notification_id, state, provider_id=provider_id)
+
     def by_provider_id(self, provider_id: str) -> str | None:
         """The notification id for a provider id, or None."""
         if not provider_id:
@@ -214,6 +219,22 @@ class MemoryTimerRepository:
             self._t.timers[timer.id] = taken
             claimed.append(taken)
         return claimed
+
+    def finish_claimed(
+        self, timer_id: str, worker_id: str, at: datetime, state: TimerState
+    ) -> TimerRow | None:
+        """Finish a pending timer ``worker_id`` still holds; None when it does not."""
+        row = self._t.timers.get(timer_id)
+        if (
+            row is None
+            or row.claimed_by != worker_id
+            or row.done_at is not None
+            or row.state is not TimerState.PENDING
+        ):
+            return None
+        done = replace(row, done_at=at, state=state)
+        self._t.timers[timer_id] = done
+        return done
 
     def lock(self, timer_id: str) -> TimerRow | None:
         """The timer, or None."""

@@ -273,9 +273,6 @@ class PagingService:
             raise PagingServiceError(f"practice {practice_id} has no escalation section")
         chain = practice.escalation.chain_for(urgency)
         with self._uow_factory() as uow:
-            existing = uow.pages.for_subject(message_id)
-            if existing is not None:
-                return _ref(existing.page, created=False)
             transition = Page.trigger(
                 page_id=new_id(),
                 practice_id=practice_id,
@@ -286,7 +283,7 @@ class PagingService:
                 resolve=practice_resolver(practice),
             )
             record = PageRecord(transition.page, call_id=call_id, caller_update=caller_update)
-            if not uow.pages.add(record):
+            if not uow.pages.add(record):  # the page exists (a retry, or a racer won)
                 found = uow.pages.for_subject(message_id)
                 if found is None:
                     raise PagingServiceError(f"page for message {message_id} vanished")
@@ -415,8 +412,10 @@ class PagingService:
 
     def _fire(self, timer: TimerRow, now: datetime, worker_id: str) -> bool:
         with self._uow_factory() as uow:
-            row = uow.timers.lock(timer.id)
-            if row is None or row.done_at is not None or row.claimed_by != worker_id:
+            # Marked done first (one statement that locks the row and re-checks our claim);
+            # rolled back below if the step turns out not due, restamped if stale.
+            row = uow.timers.finish_claimed(timer.id, worker_id, now, TimerState.DONE)
+            if row is None:
                 return False  # another worker took it over after our lease ran out
             record = uow.pages.lock(row.page_id)
             if record is None:
@@ -427,14 +426,13 @@ class PagingService:
             resolve = practice_resolver(practice) if practice is not None else _nobody
             transition = record.page.due_step(TimerToken.parse(row.token), now, resolve)
             if transition.outcome is PageOutcome.NOT_DUE:
-                return False
+                return False  # leaving the block without commit rolls the finish back
             if transition.outcome is PageOutcome.STALE_TIMER:
                 uow.timers.finish(row.id, now, TimerState.STALE)
                 uow.commit()
                 return True
             uow.pages.save(replace(record, page=transition.page))
             self._write(uow, transition, record.page, now, worker_id)
-            uow.timers.finish(row.id, now, TimerState.DONE)
             uow.commit()
         if practice is not None:
             self._deliver(practice, transition.page, transition.dispatches, worker_id)
@@ -519,9 +517,8 @@ class PagingService:
                 return []
             wanted = [i for i in items if record.page.wants_delivery(i.id)]
             moot = [i for i in items if i not in wanted]
-            for item in moot:
-                uow.outbox.finish(item.id, SendState.CANCELLED)
             if moot:
+                uow.outbox.finish_many([(i.id, "") for i in moot], SendState.CANCELLED)
                 uow.commit()
         return wanted
 
@@ -537,17 +534,18 @@ class PagingService:
             record = uow.pages.lock(page_id)
             if record is None:
                 return []
-            steps: list[tuple[Transition, Page]] = []
+            uow.outbox.finish_many(
+                [(item.id, receipt.provider_id) for item, receipt in receipts], SendState.SENT
+            )
+            steps: list[tuple[Transition, Page | None]] = []
             for item, receipt in receipts:
-                uow.outbox.finish(item.id, SendState.SENT, provider_id=receipt.provider_id)
                 before = record.page
                 transition = before.record_delivery(item.id, receipt.status, now)
                 record = replace(record, page=transition.page)
                 steps.append((transition, before))
                 more.extend(transition.dispatches)
             uow.pages.save(record)
-            for transition, before in steps:
-                self._write(uow, transition, before, now, worker_id)
+            self._write_all(uow, steps, now, worker_id)
             uow.commit()
         return more
 
@@ -589,18 +587,31 @@ class PagingService:
         worker_id: str | None = None,
     ) -> None:
         """Persist what a transition adds: its new timer, outbox claims and audit events."""
-        page = transition.page
-        timer = transition.timer
-        if timer is not None and (before is None or before.timer != timer):
-            uow.timers.schedule(page.id, timer)
-        if transition.dispatches:
-            uow.outbox.hold(
-                [d.id for d in transition.dispatches],
-                worker_id or self._worker_id,
-                now + self._config.lease,
-            )
-        for event in transition.events:
-            uow.audit.append(audit_entry(event, page.practice_id))
+        self._write_all(uow, [(transition, before)], now, worker_id)
+
+    def _write_all(
+        self,
+        uow: UnitOfWork,
+        steps: Sequence[tuple[Transition, Page | None]],
+        now: datetime,
+        worker_id: str | None = None,
+    ) -> None:
+        """Persist what transitions (each with the page before it) add, in one go.
+
+        New timers (a token written before is left as it is), one claim over every new
+        notification, then the audit events in order: last, so the audit chain head, which
+        every writer shares, is held from there to the commit only.
+        """
+        held = [d.id for transition, _ in steps for d in transition.dispatches]
+        if held:  # first: rows not written yet take the claim into their INSERT
+            uow.outbox.hold(held, worker_id or self._worker_id, now + self._config.lease)
+        for transition, before in steps:
+            timer = transition.timer
+            if timer is not None and (before is None or before.timer != timer):
+                uow.timers.schedule(transition.page.id, timer)
+        for transition, _ in steps:
+            for event in transition.events:
+                uow.audit.append(audit_entry(event, transition.page.practice_id))
 
     # -- acknowledging ----------------------------------------------------------------------
 

@@ -145,6 +145,13 @@ class NotificationOutbox(Protocol):
         """Mark a notification sent or cancelled; None when it was not pending."""
         ...
 
+    def finish_many(self, finished: Sequence[tuple[str, str]], state: SendState) -> None:
+        """Mark pending notifications ``(id, provider id)`` sent or cancelled (one round trip).
+
+        An empty provider id keeps the stored one; a notification not pending is left as it is.
+        """
+        ...
+
     def by_provider_id(self, provider_id: str) -> str | None:
         """The notification id a provider's message or call id belongs to, or None."""
         ...
@@ -186,6 +193,12 @@ class TimerRepository(Protocol):
 
         PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent workers never claim the same row.
         """
+        ...
+
+    def finish_claimed(
+        self, timer_id: str, worker_id: str, at: datetime, state: TimerState
+    ) -> TimerRow | None:
+        """Finish (and lock) a pending timer ``worker_id`` still holds; None when it does not."""
         ...
 
     def lock(self, timer_id: str) -> TimerRow | None:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Insert, Table, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,6 +57,13 @@ from triageline.services.ports_paging import (
 )
 
 _CALLER_AAD = aad("pages", "caller_number")
+
+
+def _insert_ignoring_conflicts(session: Session, model: type[object]) -> Insert:
+    """``INSERT ... ON CONFLICT DO NOTHING`` for the session's dialect."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing()
+
 
 # ----------------------------------------------------------------------------- JSON snapshots
 
@@ -126,38 +136,53 @@ class SqlPageRepository:
         """Work inside ``session`` with ``keyring``."""
         self._s = session
         self._k = keyring
+        self._rows: dict[str, PageRow] = {}
+        """Page rows read in this transaction (the session only holds them weakly)."""
+        self._notes: dict[str, dict[str, PageNotificationRow]] = {}
+        """Notification rows read (or written) with their page in this transaction, by page."""
 
     def add(self, record: PageRecord) -> bool:
-        """Store a new page; False when one exists for its subject (also after losing a race)."""
-        if self.for_subject(record.page.subject_ref) is not None:
-            return False
+        """Store a new page; False when one exists for its subject (also after losing a race).
+
+        One ``INSERT ... ON CONFLICT DO NOTHING``: a concurrent insert of the same subject makes
+        it wait for that transaction and then insert nothing.
+        """
         row = PageRow(id=record.page.id)
         self._fill(row, record)
-        try:
-            with self._s.begin_nested():
-                self._s.add(row)
-                self._s.flush()
-        except IntegrityError:
-            if self.for_subject(record.page.subject_ref) is None:
-                raise
+        values = {column.key: getattr(row, column.key) for column in PageRow.__table__.columns}
+        inserted = self._s.execute(
+            _insert_ignoring_conflicts(self._s, PageRow).values(values).returning(PageRow.id)
+        ).first()
+        if inserted is None:
             return False
+        self._notes[record.page.id] = {}
         self._sync_notifications(record.page)
         return True
 
     def get(self, page_id: str) -> PageRecord | None:
-        """The page, or None."""
-        row = self._s.get(PageRow, page_id)
-        return None if row is None else self._record(row)
+        """The page, or None (the page and its notifications in one query)."""
+        return self._with_notifications(page_id, lock=False)
 
     def lock(self, page_id: str) -> PageRecord | None:
         """The page, locked until commit (FOR UPDATE on PostgreSQL), or None."""
-        row = self._s.scalars(
-            select(PageRow)
+        return self._with_notifications(page_id, lock=True)
+
+    def _with_notifications(self, page_id: str, *, lock: bool) -> PageRecord | None:
+        """The page joined with its notifications (one round trip), fresh from the database."""
+        query = (
+            select(PageRow, PageNotificationRow)
+            .outerjoin(PageNotificationRow, PageNotificationRow.page_id == PageRow.id)
             .where(PageRow.id == page_id)
-            .with_for_update()
+            .order_by(PageNotificationRow.seq)
             .execution_options(populate_existing=True)
-        ).first()
-        return None if row is None else self._record(row)
+        )
+        if lock:
+            query = query.with_for_update(of=PageRow)
+        rows = self._s.execute(query).all()
+        if not rows:
+            return None
+        notes = [note for _, note in rows if note is not None]
+        return self._record(rows[0][0], notes)
 
     def for_subject(self, subject_ref: str) -> PageRecord | None:
         """The page for this message id, or None."""
@@ -183,7 +208,7 @@ class SqlPageRepository:
 
     def save(self, record: PageRecord) -> None:
         """Overwrite the page and add or update its notifications."""
-        row = self._s.get(PageRow, record.page.id)
+        row = self._rows.get(record.page.id) or self._s.get(PageRow, record.page.id)
         if row is None:
             raise KeyError(record.page.id)
         self._fill(row, record)
@@ -269,51 +294,60 @@ class SqlPageRepository:
         row.caller_notified_at = record.caller_notified_at
 
     def _sync_notifications(self, page: Page) -> None:
-        existing = {
-            row.id: row
-            for row in self._s.scalars(
-                select(PageNotificationRow).where(PageNotificationRow.page_id == page.id)
-            )
-        }
+        """Add new notification rows, update changed ones (written at the next flush)."""
+        existing = self._notes.get(page.id)
+        if existing is None:
+            existing = {
+                row.id: row
+                for row in self._s.scalars(
+                    select(PageNotificationRow).where(PageNotificationRow.page_id == page.id)
+                )
+            }
+            self._notes[page.id] = existing
         for seq, item in enumerate(page.notifications):
             row = existing.get(item.id)
             if row is None:
-                self._s.add(
-                    PageNotificationRow(
-                        id=item.id,
-                        page_id=page.id,
-                        seq=seq,
-                        recipient_id=item.recipient_id,
-                        recipient_name=item.recipient_name,
-                        channel=item.channel.value,
-                        address=item.address,
-                        round_no=item.round_no,
-                        created_at=item.created_at,
-                        contacts=_contacts_json(item.contacts),
-                        status=item.status.value if item.status else None,
-                        sent_at=item.sent_at,
-                        status_at=item.status_at,
-                        fallback=item.fallback,
-                        send_state=SendState.PENDING.value,
-                        provider_id="",
-                        attempts=0,
-                    )
+                row = existing[item.id] = PageNotificationRow(
+                    id=item.id,
+                    page_id=page.id,
+                    seq=seq,
+                    recipient_id=item.recipient_id,
+                    recipient_name=item.recipient_name,
+                    channel=item.channel.value,
+                    address=item.address,
+                    round_no=item.round_no,
+                    created_at=item.created_at,
+                    contacts=_contacts_json(item.contacts),
+                    status=item.status.value if item.status else None,
+                    sent_at=item.sent_at,
+                    status_at=item.status_at,
+                    fallback=item.fallback,
+                    send_state=SendState.PENDING.value,
+                    provider_id="",
+                    attempts=0,
                 )
+                self._s.add(row)
                 continue
             status = item.status.value if item.status else None
             if (row.status, row.sent_at, row.status_at) != (status, item.sent_at, item.status_at):
                 row.status = status
                 row.sent_at = item.sent_at
                 row.status_at = item.status_at
-        self._s.flush()
 
-    def _record(self, row: PageRow) -> PageRecord:
+    def _record(
+        self, row: PageRow, notes: Sequence[PageNotificationRow] | None = None
+    ) -> PageRecord:
+        """The record of a page row; its notifications are read unless given (in seq order)."""
         state = json.loads(row.state)
-        rows = self._s.scalars(
-            select(PageNotificationRow)
-            .where(PageNotificationRow.page_id == row.id)
-            .order_by(PageNotificationRow.seq)
-        )
+        rows = notes
+        if rows is None:
+            rows = self._s.scalars(
+                select(PageNotificationRow)
+                .where(PageNotificationRow.page_id == row.id)
+                .order_by(PageNotificationRow.seq)
+            ).all()
+        self._rows[row.id] = row
+        self._notes[row.id] = {n.id: n for n in rows}
         notifications = tuple(
             PageNotification(
                 id=n.id,
@@ -397,12 +431,25 @@ class SqlNotificationOutbox:
         self._s = session
 
     def hold(self, notification_ids: Sequence[str], worker_id: str, until: datetime) -> None:
-        """Claim freshly created notifications for their creator."""
+        """Claim freshly created notifications for their creator.
+
+        Rows added in this transaction and not written yet get the claim in their INSERT (no
+        statement of its own); any others are claimed with one UPDATE.
+        """
         if not notification_ids:
+            return
+        wanted = set(notification_ids)
+        for row in self._s.new:
+            if isinstance(row, PageNotificationRow) and row.id in wanted:
+                row.claimed_by = worker_id
+                row.claimed_until = until
+                row.attempts = (row.attempts or 0) + 1
+                wanted.discard(row.id)
+        if not wanted:
             return
         self._s.execute(
             update(PageNotificationRow)
-            .where(PageNotificationRow.id.in_(list(notification_ids)))
+            .where(PageNotificationRow.id.in_(sorted(wanted)))
             .values(
                 claimed_by=worker_id,
                 claimed_until=until,
@@ -466,6 +513,30 @@ class SqlNotificationOutbox:
         self._s.flush()
         return _outbox_item(row)
 
+    def finish_many(self, finished: Sequence[tuple[str, str]], state: SendState) -> None:
+        """Mark pending notifications ``(id, provider id)`` sent or cancelled, in one statement.
+
+        An empty provider id keeps the stored one; a notification no longer pending is left.
+        """
+        if not finished:
+            return
+        self._s.flush()
+        table = cast(Table, PageNotificationRow.__table__)
+        self._s.connection().execute(
+            update(table)
+            .where(
+                table.c.id == bindparam("b_id"),
+                table.c.send_state == SendState.PENDING.value,
+            )
+            .values(
+                send_state=state.value,
+                provider_id=func.coalesce(
+                    func.nullif(bindparam("b_provider"), ""), table.c.provider_id
+                ),
+            ),
+            [{"b_id": nid, "b_provider": provider} for nid, provider in finished],
+        )
+
     def by_provider_id(self, provider_id: str) -> str | None:
         """The notification id for a provider id, or None."""
         if not provider_id:
@@ -491,6 +562,32 @@ def _timer(row: TimerRowModel) -> TimerRow:
     )
 
 
+_TIMER_COLUMNS = (
+    TimerRowModel.id,
+    TimerRowModel.page_id,
+    TimerRowModel.token,
+    TimerRowModel.due_at,
+    TimerRowModel.claimed_by,
+    TimerRowModel.claimed_until,
+    TimerRowModel.done_at,
+    TimerRowModel.state,
+)
+
+
+def _timer_of(row: Any) -> TimerRow:
+    """A timer from a row of ``_TIMER_COLUMNS`` (e.g. an UPDATE's RETURNING)."""
+    return TimerRow(
+        id=row.id,
+        page_id=row.page_id,
+        token=row.token,
+        due_at=row.due_at,
+        claimed_by=row.claimed_by,
+        claimed_until=row.claimed_until,
+        done_at=row.done_at,
+        state=TimerState(row.state),
+    )
+
+
 class SqlTimerRepository:
     """Durable timers in SQL."""
 
@@ -499,24 +596,20 @@ class SqlTimerRepository:
         self._s = session
 
     def schedule(self, page_id: str, timer: ScheduledTimer) -> bool:
-        """Write the timer; False when its token exists."""
-        token = str(timer.token)
-        exists = self._s.scalars(
-            select(TimerRowModel.id).where(TimerRowModel.token == token)
+        """Write the timer; False when its token exists (one insert that ignores the conflict)."""
+        values = {
+            "id": new_id(),
+            "page_id": page_id,
+            "token": str(timer.token),
+            "due_at": timer.due_at,
+            "state": TimerState.PENDING.value,
+        }
+        inserted = self._s.execute(
+            _insert_ignoring_conflicts(self._s, TimerRowModel)
+            .values(values)
+            .returning(TimerRowModel.id)
         ).first()
-        if exists is not None:
-            return False
-        self._s.add(
-            TimerRowModel(
-                id=new_id(),
-                page_id=page_id,
-                token=token,
-                due_at=timer.due_at,
-                state=TimerState.PENDING.value,
-            )
-        )
-        self._s.flush()
-        return True
+        return inserted is not None
 
     def claim_due(
         self, now: datetime, worker_id: str, until: datetime, limit: int
@@ -534,22 +627,37 @@ class SqlTimerRepository:
             .with_for_update(skip_locked=True)
             .scalar_subquery()
         )
-        ids = self._s.scalars(
+        rows = self._s.execute(
             update(TimerRowModel)
             .where(TimerRowModel.id.in_(candidates))
             .values(claimed_by=worker_id, claimed_until=until)
-            .returning(TimerRowModel.id)
+            .returning(*_TIMER_COLUMNS)
             .execution_options(synchronize_session=False)
         ).all()
-        if not ids:
-            return []
-        rows = self._s.scalars(
-            select(TimerRowModel)
-            .where(TimerRowModel.id.in_(ids))
-            .order_by(TimerRowModel.due_at, TimerRowModel.id)
-            .execution_options(populate_existing=True)
-        )
-        return [_timer(row) for row in rows]
+        timers = [_timer_of(row) for row in rows]
+        return sorted(timers, key=lambda t: (t.due_at, t.id))
+
+    def finish_claimed(
+        self, timer_id: str, worker_id: str, at: datetime, state: TimerState
+    ) -> TimerRow | None:
+        """Finish a pending timer ``worker_id`` still holds, locking it; None if it does not.
+
+        One ``UPDATE ... RETURNING``: it waits for a concurrent holder of the row and re-checks
+        the claim afterwards, so a timer taken over (or finished) by another worker is left.
+        """
+        row = self._s.execute(
+            update(TimerRowModel)
+            .where(
+                TimerRowModel.id == timer_id,
+                TimerRowModel.claimed_by == worker_id,
+                TimerRowModel.state == TimerState.PENDING.value,
+                TimerRowModel.done_at.is_(None),
+            )
+            .values(done_at=at, state=state.value)
+            .returning(*_TIMER_COLUMNS)
+            .execution_options(synchronize_session=False)
+        ).first()
+        return None if row is None else _timer_of(row)
 
     def lock(self, timer_id: str) -> TimerRow | None:
         """The timer, locked until commit, or None."""
