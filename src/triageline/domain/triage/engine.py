@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from triageline.domain.triage.language import LanguageDetector
 from triageline.domain.triage.matcher import Kind, PhraseIndex, scan_concepts
-from triageline.domain.triage.normalise import normalise
+from triageline.domain.triage.normalise import fold, normalise, normalise_folded
 from triageline.domain.triage.pack import (
     BOOLEAN_FACTS,
     FACTS,
@@ -151,6 +151,10 @@ class TriageEngine:
             sorted((i for p in packs for i in p.intents), key=lambda i: -i.priority)
         )
         self._validate()
+        self._intent_sets = tuple(
+            (i.intent, frozenset(i.unless), tuple(frozenset(g) for g in i.match))
+            for i in self._intents
+        )
         self._by_trigger: dict[str, list[int]] = {}
         for position, rule in enumerate(self._rules):
             for trigger in rule.match[0] if rule.match else ():
@@ -164,6 +168,7 @@ class TriageEngine:
                 for phrase in phrases:
                     self._indexes[lang].add(phrase, concept.id, Kind.EXCLUDE)
         self._clinical = frozenset(c.id for c in concepts.values() if c.clinical)
+        self._synthetic_or_clinical = self._clinical | SYNTHETIC_CONCEPTS
         self._topics = self._clinical - CONTEXT_CONCEPTS
         self._defaults: dict[TriageLevel, Mapping[Language, str]] = {}
         self._crisis: Mapping[Language, str] = {}
@@ -236,8 +241,9 @@ class TriageEngine:
         answers: Mapping[str, str] | None = None,
     ) -> TriageResult:
         """Triage and intent for what a caller said, with rules, evidence and any follow-up."""
-        language = lang or self._detector.detect(text)
-        norm = normalise(text, language)
+        folded = fold(text)
+        language = lang or self._detector.detect(text, folded=folded)
+        norm = normalise_folded(folded, language)
         quantities = extract(norm)
         matches, past = scan_concepts(self._indexes[language], norm, self._topics, self._clinical)
         present: dict[str, list[str]] = {}
@@ -276,10 +282,8 @@ class TriageEngine:
             for e in sorted(fired, key=lambda e: -e.rule.level.rank)
         )
         level = TriageLevel.highest(*(e.rule.level for e in fired))
-        clinical = any(c in self._clinical for c in present) or any(
-            c in SYNTHETIC_CONCEPTS for c in present
-        )
-        intent = self._intent(present, fired, level)
+        clinical = not self._synthetic_or_clinical.isdisjoint(present)
+        intent = self._intent(present, fired, level, clinical)
         if intent is Intent.OTHER and any(m.concept in self._clinical for m in past):
             # Talk about past illness with no request ("my brother had a heart attack at
             # forty, should I be checked?") is a clinical question: routine, never a rule.
@@ -321,12 +325,16 @@ class TriageEngine:
         """Whether a rule fires, is waiting on a fact, or does not apply."""
         evidence: list[str] = []
         for group in rule.match:
-            hit = next((c for c in group if c in present), None)
-            if hit is None:
+            for concept in group:
+                said = present.get(concept)
+                if said is not None:
+                    evidence.extend(said[:1])
+                    break
+            else:
                 return _Evaluation(rule, False, None, ())
-            evidence.extend(present[hit][:1])
-        if any(c in present for c in rule.unless):
-            return _Evaluation(rule, False, None, ())
+        for concept in rule.unless:
+            if concept in present:
+                return _Evaluation(rule, False, None, ())
         pending: str | None = None
         provisional = True
         for qualifier in rule.qualifiers:
@@ -351,24 +359,25 @@ class TriageEngine:
         return _Evaluation(rule, True, None, tuple(dict.fromkeys(evidence)))
 
     def _intent(
-        self, present: Mapping[str, list[str]], fired: list[_Evaluation], level: TriageLevel
+        self,
+        present: Mapping[str, list[str]],
+        fired: list[_Evaluation],
+        level: TriageLevel,
+        clinical: bool,
     ) -> Intent:
         """What the caller wants: the deciding rule's intent, an admin intent, or symptom."""
         top = [e.rule for e in fired if e.rule.level is level]
         if level.rank >= TriageLevel.URGENT.rank and top:
             return top[0].intent or Intent.SYMPTOM
-        for rule in self._intents:
-            if any(c in present for c in rule.unless):
+        said = present.keys()
+        for intent, unless, groups in self._intent_sets:
+            if unless and not unless.isdisjoint(said):
                 continue
-            if all(any(c in present for c in group) for group in rule.match):
-                return rule.intent
+            if all(not group.isdisjoint(said) for group in groups):
+                return intent
         if top and top[0].intent is not None:
             return top[0].intent
-        if any(c in self._clinical for c in present) or any(
-            c in SYNTHETIC_CONCEPTS for c in present
-        ):
-            return Intent.SYMPTOM
-        return Intent.OTHER
+        return Intent.SYMPTOM if clinical else Intent.OTHER
 
     def _instruction(
         self, level: TriageLevel, fired: list[_Evaluation], crisis: bool

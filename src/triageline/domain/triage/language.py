@@ -276,9 +276,12 @@ _ES_WORDS = frozenset(
 )
 
 
+_HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")
+
+
 def _han_count(text: str) -> int:
     """Number of CJK ideographs."""
-    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf")
+    return 0 if text.isascii() else len(_HAN.findall(text))
 
 
 class LanguageDetector:
@@ -295,15 +298,21 @@ class LanguageDetector:
         self._en_pack = frozenset(en_extra - es_extra - _ES_WORDS)
         self._es_pack = frozenset(es_extra - en_extra - _EN_WORDS)
 
-    def detect(self, text: str, default: Language = Language.EN) -> Language:
-        """The most likely language of an utterance (default when there is no evidence)."""
+    def detect(
+        self, text: str, default: Language = Language.EN, folded: str | None = None
+    ) -> Language:
+        """The most likely language of an utterance (default when there is no evidence).
+
+        ``folded`` is ``fold(text)`` when the caller already has it (it is not computed twice).
+        """
         han = _han_count(text)
+        lower = text.lower()
         if han:
-            latin = len(_WORD.findall(text.lower()))
+            latin = len(_WORD.findall(lower))
             if han >= 2 or han >= latin:
                 return Language.ZH
-        es_bonus = 1.5 if _ES_MARKS.search(text.lower()) else 0.0
-        words = _WORD.findall(fold(text))
+        es_bonus = 0.0 if lower.isascii() or not _ES_MARKS.search(lower) else 1.5
+        words = _WORD.findall(fold(text) if folded is None else folded)
         en = 0.0
         es = es_bonus
         for word in words:

@@ -121,6 +121,7 @@ _ZH_NEGATIONS = (
     "未",
     "别",
 )
+_ZH_NEGATION_RE = re.compile("|".join(re.escape(c) for c in _ZH_NEGATIONS))
 _BREAKERS: dict[Language, frozenset[str]] = {
     Language.EN: frozenset(
         [
@@ -647,17 +648,36 @@ def _zh_element(segment: str) -> _Element:
     return _Element(frozenset(alts), (), optional, 0)
 
 
+def _need(pattern: Pattern, lang: Language) -> frozenset[str] | None:
+    """A cheap necessary condition for a match, checked before the regex (None: no check).
+
+    Latin: the words of the first later position that is required and has no prefixes; one of
+    them must be a token of the utterance. Chinese: the first two characters of every first
+    alternative (when all are at least two long); the text must go on with one of them.
+    """
+    elements = pattern.elements
+    if lang is Language.ZH:
+        first = elements[0].words
+        return frozenset(w[:2] for w in first) if all(len(w) > 1 for w in first) else None
+    for element in elements[1:]:
+        if not (element.gap or element.optional or element.prefixes) and element.words:
+            return element.words
+    return None
+
+
 class _Entry:
     """An indexed phrase; its regex is compiled on first use (fast cold start)."""
 
-    __slots__ = ("_regex", "concept", "kind", "lang", "pattern")
+    __slots__ = ("_regex", "concept", "kind", "lang", "need", "pattern", "slot")
 
     def __init__(self, pattern: Pattern, concept: str, kind: Kind, lang: Language) -> None:
         """Remember the phrase; compile later."""
         self.pattern = pattern
         self.concept = concept
         self.kind = kind
+        self.slot = kind.value - 1  # index of its result list in ``PhraseIndex.scan``
         self.lang = lang
+        self.need = _need(pattern, lang)
         self._regex: re.Pattern[str] | None = None
 
     @property
@@ -797,43 +817,50 @@ class PhraseIndex:
 
     def scan(self, norm: NormalisedText) -> tuple[list[Match], list[Match], list[Match]]:
         """All (concept, exclude, pseudo) matches in an utterance."""
-        units: Sequence[str] | str = norm.text if self.lang is Language.ZH else norm.units
         concepts: list[Match] = []
         excludes: list[Match] = []
         pseudo: list[Match] = []
-        sink = {Kind.CONCEPT: concepts, Kind.EXCLUDE: excludes, Kind.PSEUDO: pseudo}
-        n = len(units)
+        sink = (concepts, excludes, pseudo)  # by Kind value - 1 (no enum hashing per match)
         if self.lang is Language.ZH:
+            # Characters are units: offsets are the indexes themselves.
             text = norm.text
-            offsets = list(range(n + 1))
-            index_of = {i: i for i in range(n + 1)}
-        else:
-            text = " ".join(norm.units) + " "
-            offsets = []
-            position = 0
-            for token in norm.units:
-                offsets.append(position)
-                position += len(token) + 1
+            exact = self._exact
+            for i, char in enumerate(text):
+                if char == BOUNDARY:
+                    continue
+                head = text[i : i + 2]
+                for entry in exact.get(char, ()):
+                    need = entry.need
+                    if need is not None and head not in need:
+                        continue
+                    found = (entry._regex or entry.regex).match(text, i)
+                    if found is not None:
+                        end = found.end()
+                        sink[entry.slot].append(Match(entry.concept, i, end, text[i:end]))
+            return concepts, excludes, pseudo
+        units = norm.units
+        text = " ".join(units) + " "
+        offsets: list[int] = []
+        position = 0
+        for token in units:
             offsets.append(position)
-            index_of = {offset: i for i, offset in enumerate(offsets)}
-        for i in range(n):
-            if units[i] == BOUNDARY:
+            position += len(token) + 1
+        offsets.append(position)
+        index_of = {offset: i for i, offset in enumerate(offsets)}
+        said = frozenset(units)
+        for i, token in enumerate(units):
+            if token == BOUNDARY:
                 continue
             for entry in self._candidates(units, i):
+                need = entry.need
+                if need is not None and need.isdisjoint(said):
+                    continue
                 found = (entry._regex or entry.regex).match(text, offsets[i])
                 if found is None:
                     continue
                 end = index_of[found.end()]
-                evidence = _evidence(units, i, end, self.lang)
-                sink[entry.kind].append(Match(entry.concept, i, end, evidence))
+                sink[entry.slot].append(Match(entry.concept, i, end, " ".join(units[i:end])))
         return concepts, excludes, pseudo
-
-
-def _evidence(units: Sequence[str] | str, start: int, end: int, lang: Language) -> str:
-    """The matched units as text."""
-    if lang is Language.ZH:
-        return "".join(units[start:end])
-    return " ".join(units[start:end])
 
 
 def find_concepts(
@@ -887,16 +914,10 @@ def _negation_cues(
         return not any(cs <= s and e <= ce for cs, ce in covered)
 
     if lang is Language.ZH:
-        text = norm.text
-        i = 0
-        while i < len(text):
-            cue = next((c for c in _ZH_NEGATIONS if text.startswith(c, i)), None)
-            if cue is None:
-                i += 1
-                continue
-            if free(i, i + len(cue)):
-                cues.append((i, i + len(cue)))
-            i += len(cue)
+        # Leftmost cues, the first listed alternative winning at a position, as a scan would.
+        for found in _ZH_NEGATION_RE.finditer(norm.text):
+            if free(found.start(), found.end()):
+                cues.append((found.start(), found.end()))
         return cues
     words = _NEGATION_WORDS[lang]
     for i, token in enumerate(norm.units):

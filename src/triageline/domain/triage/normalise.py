@@ -337,7 +337,11 @@ def normalise_word(text: str, lang: Language) -> tuple[str, ...]:
 
 def normalise(text: str, lang: Language) -> NormalisedText:
     """Normalise an utterance (or a protocol phrase) for matching in the given language."""
-    folded = fold(text)
+    return normalise_folded(fold(text), lang)
+
+
+def normalise_folded(folded: str, lang: Language) -> NormalisedText:
+    """``normalise`` for text already passed through ``fold`` (folded once per utterance)."""
     if lang is Language.ZH:
         return NormalisedText(lang, tuple(_zh_units(folded)))
     tokens = words_to_numbers(latin_tokens(folded, lang), lang)

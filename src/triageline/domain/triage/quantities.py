@@ -410,9 +410,9 @@ def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantit
     diastolic: float | None = None
     evidence: dict[str, str] = {}
     n = len(tokens)
-    has_child = any(t in _CHILD_WORDS for t in tokens)
+    has_child = not _CHILD_WORDS.isdisjoint(tokens)
     for i, token in enumerate(tokens):
-        value = _num(token)
+        value = _num(token) if token[:1].isdigit() else None
         if value is None and token in _ARTICLE_ONE and i + 1 < n and tokens[i + 1] in _AGE_UNITS:
             value = 1.0
         if value is None:
@@ -601,12 +601,15 @@ def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantit
     )
 
 
+_EN_BARE_AGE_LEADS = frozenset(["hes", "shes", "is"])
 _EN_BARE_AGE_END = frozenset(["", ".", ",", "and", "but", "now", "so", "with", "yrs", "years"])
 
 
 def _en_bare_age(tokens: tuple[str, ...], evidence: dict[str, str]) -> list[float]:
     """A child's age said as a bare number: "she's 2", "he is 4 and ..." (1-17, clause end)."""
     out: list[float] = []
+    if _EN_BARE_AGE_LEADS.isdisjoint(tokens):
+        return out
     for i, token in enumerate(tokens):
         if not token.isdigit() or not 1 <= int(token) <= 17:
             continue
