@@ -10,11 +10,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _COMMON = "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 STRICT_CSP = (
@@ -49,16 +51,32 @@ def policy_for(path: str) -> str:
     return STRICT_CSP
 
 
-async def html_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Give every HTML response without a policy the one for its path, and anti-framing headers."""
-    response = await call_next(request)
-    if response.headers.get("content-type", "").startswith("text/html"):
-        response.headers.setdefault("content-security-policy", policy_for(request.url.path))
-        response.headers.setdefault("x-content-type-options", "nosniff")
-        response.headers.setdefault("x-frame-options", "DENY")
-    return response
+class HtmlHeaders:
+    """Pure ASGI middleware: every HTML response without a policy gets its path's, and no framing.
+
+    Headers already present (a router's own policy) are kept.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request through the wrapped app, completing the headers of an HTML answer."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_hardened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("content-security-policy", policy_for(scope["path"]))
+                    headers.setdefault("x-content-type-options", "nosniff")
+                    headers.setdefault("x-frame-options", "DENY")
+            await send(message)
+
+        await self.app(scope, receive, send_hardened)
 
 
 def _location(loc: Sequence[object]) -> list[str | int]:
@@ -81,5 +99,5 @@ async def validation_error(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Add the HTML header middleware and the validation-error handler to ``app``."""
-    app.middleware("http")(html_headers)
+    app.add_middleware(HtmlHeaders)
     app.add_exception_handler(RequestValidationError, validation_error)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI, Request, Response
@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triageline import __version__
 from triageline.adapters.storage.metrics import Count, read_snapshot
@@ -92,6 +93,39 @@ class OperationsCollector(Collector):
         yield info
 
 
+class RequestMetrics:
+    """Pure ASGI middleware: count requests and observe latency by route template.
+
+    Both are taken when the response starts (the router has set ``scope["route"]`` by then);
+    a request that raises before answering is not counted here.
+    """
+
+    def __init__(self, app: ASGIApp, *, requests: Counter, latency: Histogram) -> None:
+        """Wrap ``app``, recording into ``requests`` (method, route, status) and ``latency``."""
+        self.app = app
+        self._requests = requests
+        self._latency = latency
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request through the wrapped app, recording it when the response starts."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        counted = False
+
+        async def send_counted(message: Message) -> None:
+            nonlocal counted
+            if message["type"] == "http.response.start" and not counted:
+                counted = True
+                template = getattr(scope.get("route"), "path", "unmatched")
+                self._latency.labels(template).observe(time.perf_counter() - started)
+                self._requests.labels(scope["method"], template, str(message["status"])).inc()
+            await send(message)
+
+        await self.app(scope, receive, send_counted)
+
+
 def install(
     app: FastAPI,
     container: Container,
@@ -118,18 +152,7 @@ def install(
         registry=registry,
     )
 
-    async def count(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        latency.labels(template).observe(time.perf_counter() - started)
-        requests.labels(request.method, template, str(response.status_code)).inc()
-        return response
-
-    app.middleware("http")(count)
+    app.add_middleware(RequestMetrics, requests=requests, latency=latency)
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def metrics(request: Request) -> Response:

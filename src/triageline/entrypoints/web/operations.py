@@ -5,49 +5,89 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from triageline.bootstrap import Container, build_container
 
 log = logging.getLogger("triageline.web")
 
 
-def route_template(request: Request) -> str:
-    """The path template of the route that served ``request`` (``(unmatched)`` when none did)."""
-    route = request.scope.get("route")
+def template_of(scope: Scope) -> str:
+    """The path template of the route that served ``scope`` (``(unmatched)`` when none did)."""
+    route = scope.get("route")
     template = getattr(route, "path_format", None) or getattr(route, "path", None)
     return template if isinstance(template, str) else "(unmatched)"
 
 
-async def log_request(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Log method, route template, status and duration (also ``Server-Timing``); never the body.
+def _request_id(scope: Scope) -> str:
+    for key, value in scope["headers"]:
+        if key == b"x-request-id":
+            given = bytes(value).decode("latin-1")
+            if given:
+                return given[:64]
+            break
+    return secrets.token_hex(8)
+
+
+class RequestLog:
+    """Pure ASGI middleware: log method, route template, status and duration; never the body.
 
     The route template (``/ack/{token}``), not the concrete path: path parameters can be
-    credentials (acknowledgement-link tokens, chat conversation ids) or identifiers.
+    credentials (acknowledgement-link tokens, chat conversation ids) or identifiers. The line
+    is written when the response starts (the router has set ``scope["route"]`` by then), and
+    the same duration goes out as ``Server-Timing: app;dur=…`` beside ``x-request-id``. A
+    request that raises before answering is logged as ``request failed`` (status 500) with the
+    exception, whose text the log formatter reduces to its type, then re-raised.
     """
-    request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
-    started = time.perf_counter()
-    fields = {"request_id": request_id[:64], "method": request.method, "path": "(unmatched)"}
-    try:
-        response = await call_next(request)
-    except Exception:
-        log.exception(
-            "request failed", extra={**fields, "path": route_template(request), "status": 500}
-        )
-        raise
-    fields["path"] = route_template(request)
-    duration_ms = round((time.perf_counter() - started) * 1000, 1)
-    log.info(
-        "request", extra={**fields, "status": response.status_code, "duration_ms": duration_ms}
-    )
-    response.headers["x-request-id"] = fields["request_id"]
-    response.headers["server-timing"] = f"app;dur={duration_ms}"
-    return response
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request through the wrapped app, logging it when the response starts."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        started = time.perf_counter()
+        answered = False
+
+        async def send_logged(message: Message) -> None:
+            nonlocal answered
+            if message["type"] == "http.response.start" and not answered:
+                answered = True
+                duration_ms = round((time.perf_counter() - started) * 1000, 1)
+                status = message["status"]
+                fields = {
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": template_of(scope),
+                    "status": status,
+                    "duration_ms": duration_ms,
+                }
+                log.info("request", extra=fields)
+                headers = MutableHeaders(scope=message)
+                headers["x-request-id"] = request_id
+                headers["server-timing"] = f"app;dur={duration_ms}"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_logged)
+        except Exception:
+            if not answered:
+                fields = {
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "path": template_of(scope),
+                    "status": 500,
+                }
+                log.exception("request failed", extra=fields)
+            raise
 
 
 def health_router(container: Container) -> APIRouter:
@@ -67,7 +107,7 @@ def health_router(container: Container) -> APIRouter:
 def install(app: FastAPI, container: Container) -> None:
     """Attach the container, request logging and /healthz to ``app``."""
     app.state.container = container
-    app.middleware("http")(log_request)
+    app.add_middleware(RequestLog)
     app.include_router(health_router(container))
 
 

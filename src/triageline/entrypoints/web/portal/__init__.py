@@ -11,7 +11,7 @@ from triageline.adapters.notify.router import ChannelRouter
 from triageline.bootstrap import Container
 from triageline.entrypoints.paging_wiring import notifiers_from_env, public_base_url
 from triageline.entrypoints.web.portal import api, routes_auth, routes_pages
-from triageline.entrypoints.web.portal.security import security_headers
+from triageline.entrypoints.web.portal.security import SecurityHeaders
 from triageline.entrypoints.web.portal.wiring import PortalWiring
 
 
@@ -26,7 +26,7 @@ def install(app: FastAPI, container: Container) -> PortalWiring:
         base_url=base,
     )
     app.state.portal = wiring
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     app.mount(
         "/portal/static",
         StaticFiles(directory=str(Path(__file__).parent / "static")),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from fastapi import Request, Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "__Host-triageline_session"
 CSRF_FIELD = "csrf_token"
@@ -32,19 +32,39 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-async def security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Add CSP, framing, referrer, HSTS and no-store headers to portal and API responses."""
-    response = await call_next(request)
-    path = request.url.path
-    if path.startswith(("/portal", "/api/v1")):
-        response.headers["content-security-policy"] = CSP
-        response.headers["x-frame-options"] = "DENY"
-        response.headers["x-content-type-options"] = "nosniff"
-        response.headers["referrer-policy"] = "no-referrer"
-        response.headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
-        response.headers["permissions-policy"] = "camera=(), microphone=(), geolocation=()"
-        if not path.startswith("/portal/static/"):
-            response.headers["cache-control"] = "no-store"
-    return response
+PORTAL_HEADERS = (
+    ("content-security-policy", CSP),
+    ("x-frame-options", "DENY"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("strict-transport-security", "max-age=31536000; includeSubDomains"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+)
+"""Set (replacing any a route chose) on every portal and API response."""
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: CSP, framing, referrer, HSTS and no-store on portal and API answers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        """Wrap ``app``."""
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one request through the wrapped app, adding the headers under its paths."""
+        path = scope["path"] if scope["type"] == "http" else ""
+        if not path.startswith(("/portal", "/api/v1")):
+            await self.app(scope, receive, send)
+            return
+        no_store = not path.startswith("/portal/static/")
+
+        async def send_secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in PORTAL_HEADERS:
+                    headers[name] = value
+                if no_store:
+                    headers["cache-control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_secured)
