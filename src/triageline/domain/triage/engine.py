@@ -326,9 +326,9 @@ class TriageEngine:
         evidence: list[str] = []
         for group in rule.match:
             for concept in group:
-                said = present.get(concept)
-                if said is not None:
-                    evidence.extend(said[:1])
+                words = present.get(concept)
+                if words is not None:
+                    evidence.extend(words[:1])
                     break
             else:
                 return _Evaluation(rule, False, None, ())
