@@ -16,6 +16,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +33,7 @@ WORKERS = ("w1", "w2", "w3")
 VICTIM = "w2"
 DRIVER = Path(__file__).with_name("paging_driver.py")
 HORIZON = 25  # minutes: the short chain is exhausted at +20
+OPENERS = 4
 
 
 def write_clock(path: Path, at: datetime) -> None:
@@ -45,7 +47,7 @@ def wait_until(condition: object, what: str, timeout: float = 30.0) -> None:
     while time.monotonic() < deadline:
         if condition():  # type: ignore[operator]
             return
-        time.sleep(0.01)
+        time.sleep(0.03)
     raise AssertionError(f"timed out waiting for {what}")
 
 
@@ -98,15 +100,7 @@ def test_three_workers_one_killed_every_step_exactly_once(
     clock_file = tmp_path / "clock"
     stop_file = tmp_path / "stop"
     write_clock(clock_file, T0)
-    opener = build(database_url, "opener", clock_file)
-    page_ids = [
-        opener.open_page("demo", f"msg-{i}", PageUrgency.URGENT, T0).page_id for i in range(PAGES)
-    ]
-    ack_minute = {pid: rng.randint(1, HORIZON) for pid in page_ids if rng.random() < 0.5}
-    by_minute: dict[int, list[str]] = defaultdict(list)
-    for pid, minute in ack_minute.items():
-        by_minute[minute].append(pid)
-
+    # The workers start (and idle: nothing is due before +5 min) while the pages are opened.
     procs = {
         w: subprocess.Popen(
             [sys.executable, str(DRIVER), database_url, w, str(clock_file), str(stop_file)],
@@ -117,6 +111,18 @@ def test_three_workers_one_killed_every_step_exactly_once(
     dead: set[str] = set()
     killed_holding: list[str] = []
     try:
+        opener = build(database_url, "opener", clock_file)
+        with ThreadPoolExecutor(OPENERS) as pool:  # concurrent callers, as web requests would be
+            page_ids = list(
+                pool.map(
+                    lambda i: opener.open_page("demo", f"msg-{i}", PageUrgency.URGENT, T0).page_id,
+                    range(PAGES),
+                )
+            )
+        ack_minute = {pid: rng.randint(1, HORIZON) for pid in page_ids if rng.random() < 0.5}
+        by_minute: dict[int, list[str]] = defaultdict(list)
+        for pid, minute in ack_minute.items():
+            by_minute[minute].append(pid)
         wait_until(lambda: all(Path(f"{stop_file}.{w}.ready").exists() for w in WORKERS), "workers")
         for minute in range(1, HORIZON + 1):
             now = T0 + timedelta(minutes=minute)
