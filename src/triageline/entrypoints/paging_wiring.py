@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from triageline.adapters.auth.push_store import SqlPushDirectory
 from triageline.adapters.calls.directory import DbPracticeDirectory
 from triageline.adapters.notify.capture import CapturingNotifier
 from triageline.adapters.notify.settings import NotifySettings, build_notifiers
@@ -95,16 +96,27 @@ def public_base_url(container: Container) -> str:
 
 
 def notifiers_from_env(
-    base_url: str, environ: Mapping[str, str] | None = None
+    base_url: str,
+    environ: Mapping[str, str] | None = None,
+    *,
+    container: Container | None = None,
 ) -> dict[Channel, Notifier]:
     """A notifier for every channel configured in the environment (see `notify.settings`).
 
     ``TRIAGELINE_NOTIFY=dry-run`` gives every channel a notifier that sends nothing. A channel
     without a notifier fails at once, so the page moves to the next channel. A bad or incomplete
     variable raises `SettingsError` naming it (so ``serve`` and ``worker`` fail at start-up).
+    With ``container``, web push reaches the browsers registered in the portal.
     """
     env = os.environ if environ is None else environ
-    return build_notifiers(NotifySettings.from_env(env, base_url=base_url))
+    directory = (
+        None
+        if container is None
+        else SqlPushDirectory(container.session_factory, container.keyring)
+    )
+    return build_notifiers(
+        NotifySettings.from_env(env, base_url=base_url), push_directory=directory
+    )
 
 
 def build_paging(
@@ -121,7 +133,9 @@ def build_paging(
     return PagingService(
         uow_factory=container.uow_factory,
         clock=clock or SystemClock(),
-        notifiers=notifiers if notifiers is not None else notifiers_from_env(base, environ),
+        notifiers=notifiers
+        if notifiers is not None
+        else notifiers_from_env(base, environ, container=container),
         practices=practices or DirectoryPractices(container.uow_factory),
         config=PagingConfig(public_base_url=base, link_secret=link_secret(container)),
         worker_id=worker_id,

@@ -112,6 +112,8 @@ class User:
     locked_until: datetime | None = None
     active: bool = True
     language: str = "en"
+    person_id: str | None = None
+    """The roster id (a provider or staff member of the practice configuration) or None."""
 
     def locked(self, now: datetime) -> bool:
         """True while the account is locked out."""

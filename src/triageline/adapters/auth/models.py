@@ -1,4 +1,4 @@
-"""Portal tables: users, their practices, sessions, login attempts, break-glass grants, alerts."""
+"""Portal tables: users, practices, sessions, login attempts, break-glass, alerts, push devices."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class PortalUserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    person_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class PortalUserPracticeRow(Base):
@@ -107,3 +108,24 @@ class MessageWorkRow(Base):
     callback_done_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     callback_done_by: Mapped[str | None] = mapped_column(String(32))
     note: Mapped[str | None] = mapped_column(Sealed())
+
+
+class PortalPushSubscriptionRow(Base):
+    """A browser's Web Push subscription; endpoint and keys are sealed (they identify a device).
+
+    ``endpoint_hash`` (SHA-256 of the endpoint) finds a re-registered device without opening
+    every row.
+    """
+
+    __tablename__ = "portal_push_subscriptions"
+    __table_args__ = (Index("ix_portal_push_subscriptions_user", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("portal_users.id"))
+    endpoint_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    endpoint: Mapped[str] = mapped_column(Sealed())
+    keys: Mapped[str] = mapped_column(Sealed())
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0)

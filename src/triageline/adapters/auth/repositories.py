@@ -105,6 +105,7 @@ class SqlUserRepository:
         row.active = user.active
         row.language = user.language
         row.created_at = user.created_at
+        row.person_id = user.person_id
         return row
 
     def _user(self, row: PortalUserRow) -> User:
@@ -130,6 +131,7 @@ class SqlUserRepository:
             locked_until=row.locked_until,
             active=row.active,
             language=row.language,
+            person_id=row.person_id,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
+from triageline.adapters.auth.push_store import SqlPushSubscriptionRepository
 from triageline.adapters.auth.repositories import (
     SqlAuditSearch,
     SqlBreakGlassRepository,
@@ -24,6 +25,7 @@ class SqlPortalUnitOfWork(SqlUnitOfWork):
     break_glass: SqlBreakGlassRepository
     message_work: SqlMessageWorkRepository
     audit_search: SqlAuditSearch
+    push_subscriptions: SqlPushSubscriptionRepository
 
     def __enter__(self) -> Self:
         """Open the session and build every repository over it."""
@@ -35,4 +37,5 @@ class SqlPortalUnitOfWork(SqlUnitOfWork):
         self.break_glass = SqlBreakGlassRepository(session, self.keyring)
         self.message_work = SqlMessageWorkRepository(session, self.keyring)
         self.audit_search = SqlAuditSearch(session)
+        self.push_subscriptions = SqlPushSubscriptionRepository(session, self.keyring)
         return self

@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from triageline.adapters.notify.dry_run import DryRunNotifier
 from triageline.adapters.notify.email_notifier import SmtpNotifier, SmtpSettings
+from triageline.adapters.notify.subscription_push import SubscriptionPushNotifier
 from triageline.adapters.notify.twilio_notifier import (
     TwilioSettings,
     TwilioSmsNotifier,
@@ -41,6 +42,7 @@ from triageline.adapters.notify.webpush_notifier import (
     vapid_key_for_pywebpush,
 )
 from triageline.domain.paging import Channel, DeliveryStatus
+from triageline.services.portal_push import PushDirectory
 from triageline.services.ports_notify import DeliveryReceipt, Notification, Notifier
 from triageline.settings import SettingsError
 
@@ -274,9 +276,17 @@ class InlinePushNotifier:
 
 
 def build_notifiers(
-    settings: NotifySettings, *, webhook_clock: Callable[[], datetime] | None = None
+    settings: NotifySettings,
+    *,
+    webhook_clock: Callable[[], datetime] | None = None,
+    push_directory: PushDirectory | None = None,
 ) -> dict[Channel, Notifier]:
-    """One notifier per configured channel (every channel a `DryRunNotifier` in dry-run mode)."""
+    """One notifier per configured channel (every channel a `DryRunNotifier` in dry-run mode).
+
+    With ``push_directory`` (the portal's stored subscriptions) web push goes to the browsers
+    registered for ``user:``/``person:``/``queue:operators`` addresses
+    (`SubscriptionPushNotifier`); without it only inline subscriptions (`InlinePushNotifier`).
+    """
     if settings.mode is NotifyMode.DRY_RUN:
         dry = DryRunNotifier()
         return {channel: dry for channel in Channel}
@@ -287,7 +297,12 @@ def build_notifiers(
     if settings.smtp is not None:
         notifiers[Channel.EMAIL] = SmtpNotifier(settings.smtp)
     if settings.webpush is not None:
-        notifiers[Channel.PUSH] = InlinePushNotifier(WebPushNotifier(settings.webpush))
+        sender = WebPushNotifier(settings.webpush)
+        notifiers[Channel.PUSH] = (
+            InlinePushNotifier(sender)
+            if push_directory is None
+            else SubscriptionPushNotifier(sender, push_directory)
+        )
     if settings.webhook_secret is not None:
         if webhook_clock is None:
             notifiers[Channel.WEBHOOK] = WebhookNotifier(settings.webhook_secret)
