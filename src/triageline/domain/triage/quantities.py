@@ -590,6 +590,8 @@ def _extract_latin(tokens: tuple[str, ...], *, spanish: bool = False) -> Quantit
             ages.append(14.0)
             evidence.setdefault("age", token)
     durations.extend(_named_durations(tokens, evidence))
+    if _last_said(tokens):
+        durations.extend(_named_durations(tokens, evidence, _NAMED_SINCE_LAST))
     return Quantities(
         temperature_f=max(temps) if temps else None,
         age_days=min(ages) if ages else None,
@@ -680,11 +682,39 @@ _NAMED_DURATIONS: tuple[tuple[tuple[str, ...], float], ...] = (
 )
 
 
-def _named_durations(tokens: tuple[str, ...], evidence: dict[str, str]) -> list[float]:
+_NAMED_SINCE_LAST: tuple[tuple[tuple[str, ...], float], ...] = (
+    (("yesterday",), 1440),
+    (("last", "night"), 720),
+    (("this", "morning"), 480),
+    (("ayer",), 1440),
+    (("anoche",), 720),
+    (("en", "la", "manana"), 480),
+    (("esta", "manana"), 480),
+)
+"""When something last happened, said as a named time ("the last time he peed was yesterday"):
+the same spells as "since yesterday", "since last night", "since this morning"."""
+_NOT_AN_ANCHOR = frozenset(["night", "week", "month", "year", "weekend", "visit", "appointment"])
+
+
+def _last_said(tokens: tuple[str, ...]) -> bool:
+    """A "last time"/"última vez" anchor (not "last night", "last week", "last visit")."""
+    for i, token in enumerate(tokens):
+        if token in _LAST_WORDS:
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+            if nxt not in _NOT_AN_ANCHOR:
+                return True
+    return False
+
+
+def _named_durations(
+    tokens: tuple[str, ...],
+    evidence: dict[str, str],
+    table: tuple[tuple[tuple[str, ...], float], ...] | None = None,
+) -> list[float]:
     """Durations said without a number ("all day", "desde ayer")."""
     joined = f" {' '.join(tokens)} "
     out: list[float] = []
-    for words, minutes in _NAMED_DURATIONS:
+    for words, minutes in _NAMED_DURATIONS if table is None else table:
         phrase = " ".join(words)
         if f" {phrase} " in joined:
             out.append(minutes)
@@ -757,6 +787,14 @@ _ZH_DURATION = re.compile(
 )
 _ZH_LAST = re.compile(r"上次|上1次|最后1次|最后那次")
 """A last-time anchor: "上一次尿尿是十四个小时以前" is fourteen hours without it, up to now."""
+_ZH_NAMED_SINCE_LAST: tuple[tuple[str, float], ...] = (
+    ("昨天晚上", 720.0),
+    ("昨晚", 720.0),
+    ("昨天夜里", 720.0),
+    ("昨天", 1440.0),
+    ("今天早上", 480.0),
+    ("今早", 480.0),
+)
 _ZH_AGO_SPELL = re.compile(
     _ZH_NUM + r"(?:多|几|来)?(?:个)?(?:多)?(分钟|小时|钟头|天)(?:多)?(?:以前|之前|前)"
 )
@@ -840,6 +878,11 @@ def _extract_zh(text: str) -> Quantities:
             count = float(m.group(1)) + (5 if "几" in m.group(0) else 0)
             durations.append(count * _ZH_DURATION_UNITS[m.group(2)])
             evidence.setdefault("duration", m.group(0))
+        for word, minutes in _ZH_NAMED_SINCE_LAST:
+            if word in text:
+                durations.append(minutes)
+                evidence.setdefault("duration", word)
+                break
     for m in _ZH_DURATION.finditer(text):
         count = float(m.group(1)) + (5 if "几" in m.group(0) else 0)  # "十几个小时" ~ 15
         minutes = count * _ZH_DURATION_UNITS[m.group(2)]
