@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from triageline.domain.phrasing import calendar_date, en_clock, es_clock, hour12, weekday_name
 from triageline.domain.practice import (
     Closure,
     Coverage,
@@ -178,39 +179,6 @@ def _open_spans(
     return []
 
 
-_EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_ES_DAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
-_ZH_DAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
-_EN_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_ES_MONTHS = (
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-)
-
-
 def opening_phrase(opening: datetime, now: datetime, lang: Language) -> str:
     """Say when the office opens, relative to `now`, in the opening's own time zone.
 
@@ -230,28 +198,20 @@ def opening_phrase(opening: datetime, now: datetime, lang: Language) -> str:
     return _phrase_en(opening, days)
 
 
-def _hour12(moment: datetime) -> int:
-    """The hour on a 12-hour clock (12, 1, ..., 11)."""
-    return moment.hour % 12 or 12
-
-
 def _phrase_en(opening: datetime, days: int) -> str:
     """English: "today at 1:30 PM", "Monday at 8:00 AM", "Monday, January 4 at 8:00 AM"."""
-    clock = f"{_hour12(opening)}:{opening.minute:02d} {'AM' if opening.hour < 12 else 'PM'}"
-    weekday = _EN_DAYS[opening.weekday()]
+    clock = en_clock(opening)
     if days == 0:
         return f"today at {clock}"
     if days == 1:
         return f"tomorrow at {clock}"
     if days < 7:
-        return f"{weekday} at {clock}"
-    return f"{weekday}, {_EN_MONTHS[opening.month - 1]} {opening.day} at {clock}"
+        return f"{weekday_name(opening, Language.EN)} at {clock}"
+    return f"{calendar_date(opening, Language.EN)} at {clock}"
 
 
 def _phrase_es(opening: datetime, days: int) -> str:
     """Spanish: "mañana a las 8:00 de la mañana", "el lunes a la 1:30 de la tarde"."""
-    hour = _hour12(opening)
-    article = "a la" if hour == 1 else "a las"
     if opening.hour < 12:
         period = "de la mañana"
     elif opening.hour == 12:
@@ -260,15 +220,14 @@ def _phrase_es(opening: datetime, days: int) -> str:
         period = "de la tarde"
     else:
         period = "de la noche"
-    clock = f"{article} {hour}:{opening.minute:02d} {period}"
-    weekday = _ES_DAYS[opening.weekday()]
+    clock = es_clock(opening, period)
     if days == 0:
         return f"hoy {clock}"
     if days == 1:
         return f"mañana {clock}"
     if days < 7:
-        return f"el {weekday} {clock}"
-    return f"el {weekday} {opening.day} de {_ES_MONTHS[opening.month - 1]} {clock}"
+        return f"el {weekday_name(opening, Language.ES)} {clock}"
+    return f"{calendar_date(opening, Language.ES)} {clock}"
 
 
 def _phrase_zh(opening: datetime, days: int) -> str:
@@ -289,12 +248,11 @@ def _phrase_zh(opening: datetime, days: int) -> str:
         minutes = "半"
     else:
         minutes = f"{opening.minute}分"
-    clock = f"{period}{_hour12(opening)}点{minutes}"
-    weekday = _ZH_DAYS[opening.weekday()]
+    clock = f"{period}{hour12(opening.hour)}点{minutes}"
     if days == 0:
         return f"今天{clock}"
     if days == 1:
         return f"明天{clock}"
     if days < 7:
-        return f"{weekday}{clock}"
-    return f"{opening.month}月{opening.day}日{weekday}{clock}"
+        return f"{weekday_name(opening, Language.ZH)}{clock}"
+    return f"{calendar_date(opening, Language.ZH)}{clock}"

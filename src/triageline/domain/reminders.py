@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from triageline.domain.phrasing import en_clock, weekday_name
 from triageline.domain.triage.types import Language
 
 MIN_NOTICE = timedelta(hours=1)
@@ -134,21 +135,14 @@ _TEXT = {
     Language.ZH: "{practice}：提醒您的预约时间为{when}，地点：{place}。回复C确认，R改约，X取消。",
 }
 
-_DAYS = {
-    Language.EN: ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-    Language.ES: ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
-    Language.ZH: ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
-}
-
 
 def _when(local: datetime, lang: Language) -> str:
-    day = _DAYS[lang][local.weekday()]
+    day = weekday_name(local, lang)
     if lang is Language.ES:
         return f"{day} {local.day}/{local.month} a las {local:%H:%M}"
     if lang is Language.ZH:
         return f"{local.month}月{local.day}日（{day}）{local:%H:%M}"
-    hour = local.hour % 12 or 12
-    return f"{day}, {local:%b} {local.day} at {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
+    return f"{day}, {local:%b} {local.day} at {en_clock(local)}"
 
 
 def reminder_text(practice_name: str, local_start: datetime, place: str, lang: Language) -> str:

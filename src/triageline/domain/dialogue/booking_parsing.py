@@ -7,36 +7,11 @@ import unicodedata
 from datetime import date
 
 from triageline.domain.dialogue.parsing import dob_from_digits, dob_from_text
+from triageline.domain.phrasing import MONTHS
 from triageline.domain.triage.types import Language
 
-_EN_MONTH_NAMES = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-_ES_MONTHS = (
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-)
+_EN_MONTH_NAMES = tuple(name.lower() for name in MONTHS[Language.EN])
+_ES_MONTHS = MONTHS[Language.ES]
 _WEEKDAY_WORDS: dict[str, int] = {
     "monday": 0,
     "mon": 0,

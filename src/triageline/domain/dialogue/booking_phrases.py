@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from triageline.domain.dialogue.booking_records import SpokenSlot
+from triageline.domain.phrasing import calendar_date, en_clock, es_clock
 from triageline.domain.triage.types import Language
 
 EN, ES, ZH = Language.EN, Language.ES, Language.ZH
@@ -262,49 +263,12 @@ def languages_of(key: B) -> frozenset[Language]:
     return frozenset(_VOICE.get(key, {}))
 
 
-_EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_EN_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-_ES_DAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
-_ES_MONTHS = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-]
-_ZH_DAYS = "一二三四五六日"
-
-
 def spoken_when(start: datetime, lang: Language) -> str:
     """A local start time as the caller hears it ("Monday, March 2 at 8:20 AM")."""
     hour, minute = start.hour, start.minute
     if lang is Language.ES:
         part = "de la mañana" if hour < 12 else ("de la tarde" if hour < 19 else "de la noche")
-        h12 = hour % 12 or 12
-        article = "a la" if h12 == 1 else "a las"
-        day = _ES_DAYS[start.weekday()]
-        month = _ES_MONTHS[start.month - 1]
-        return f"el {day} {start.day} de {month} {article} {h12}:{minute:02d} {part}"
+        return f"{calendar_date(start, lang)} {es_clock(start, part)}"
     if lang is Language.ZH:
         if hour < 12:
             part = "上午"
@@ -315,13 +279,8 @@ def spoken_when(start: datetime, lang: Language) -> str:
         else:
             part = "晚上"
         h12 = hour if hour <= 12 else hour - 12
-        weekday = _ZH_DAYS[start.weekday()]
-        return f"{start.month}月{start.day}日星期{weekday}{part}{h12}:{minute:02d}"
-    h12 = hour % 12 or 12
-    suffix = "AM" if hour < 12 else "PM"
-    day = _EN_DAYS[start.weekday()]
-    month = _EN_MONTHS[start.month - 1]
-    return f"{day}, {month} {start.day} at {h12}:{minute:02d} {suffix}"
+        return f"{calendar_date(start, lang)}{part}{h12}:{minute:02d}"
+    return f"{calendar_date(start, lang)} at {en_clock(start)}"
 
 
 def slot_list(slots: tuple[SpokenSlot, ...], lang: Language) -> str:
