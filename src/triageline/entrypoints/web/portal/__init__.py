@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from triageline.adapters.notify.router import ChannelRouter
 from triageline.bootstrap import Container
 from triageline.entrypoints.paging_wiring import notifiers_from_env, public_base_url
-from triageline.entrypoints.web.portal import api, routes_auth, routes_pages
+from triageline.entrypoints.web.portal import api, routes_auth, routes_pages, routes_push
 from triageline.entrypoints.web.portal.security import SecurityHeaders
 from triageline.entrypoints.web.portal.wiring import PortalWiring
 
@@ -22,8 +22,9 @@ def install(app: FastAPI, container: Container) -> PortalWiring:
     wiring = PortalWiring(
         container,
         pager=paging.service if paging is not None else None,
-        alerts=ChannelRouter(notifiers_from_env(base)),
+        alerts=ChannelRouter(notifiers_from_env(base, container=container)),
         base_url=base,
+        push_public_key=routes_push.push_public_key_from_env(),
     )
     app.state.portal = wiring
     app.add_middleware(SecurityHeaders)
@@ -34,5 +35,6 @@ def install(app: FastAPI, container: Container) -> PortalWiring:
     )
     app.include_router(routes_auth.router)
     app.include_router(routes_pages.router)
+    app.include_router(routes_push.router)
     app.include_router(api.router)
     return wiring

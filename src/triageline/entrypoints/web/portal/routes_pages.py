@@ -372,6 +372,7 @@ def users(ctx: Page, error: str | None = None) -> HTMLResponse:
         users=listed,
         roles=grantable_roles(ctx.user.role),
         practices=service.practice_names(ctx.access.practices(Permission.MANAGE_USERS)),
+        roster=ctx.wiring.push().roster_choices(ctx.user),
         error=error,
     )
 

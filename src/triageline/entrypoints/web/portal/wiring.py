@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from triageline.adapters.auth.config_checker import LoaderConfigChecker
 from triageline.adapters.auth.passwords import Argon2PasswordHasher
+from triageline.adapters.auth.roster import YamlRosterReader
 from triageline.adapters.auth.totp import PyotpTotp
 from triageline.adapters.auth.uow import SqlPortalUnitOfWork
 from triageline.bootstrap import Container
@@ -16,8 +17,8 @@ from triageline.services.portal_ports import (
     PageAcknowledger,
     PasswordHasher,
     PortalClock,
-    PortalUnitOfWork,
 )
+from triageline.services.portal_push import PortalPushService
 from triageline.services.ports_notify import Notifier
 
 
@@ -41,8 +42,10 @@ class PortalWiring:
     pager: PageAcknowledger | None = None
     alerts: Notifier | None = None
     base_url: str = ""
+    push_public_key: str = ""
+    """The VAPID public key browsers subscribe with ("" when web push is not configured)."""
 
-    def uow(self) -> PortalUnitOfWork:
+    def uow(self) -> SqlPortalUnitOfWork:
         """A new portal unit of work."""
         return SqlPortalUnitOfWork(self.container.session_factory, self.container.keyring)
 
@@ -61,3 +64,7 @@ class PortalWiring:
             alerts=self.alerts,
             base_url=self.base_url,
         )
+
+    def push(self) -> PortalPushService:
+        """Roster links and browser push devices."""
+        return PortalPushService(self.uow, self.clock, YamlRosterReader())
