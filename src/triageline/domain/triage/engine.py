@@ -170,6 +170,11 @@ class TriageEngine:
         self._clinical = frozenset(c.id for c in concepts.values() if c.clinical)
         self._synthetic_or_clinical = self._clinical | SYNTHETIC_CONCEPTS
         self._topics = self._clinical - CONTEXT_CONCEPTS
+        in_rules = {c for r in self._rules for g in (*r.match, r.unless) for c in g}
+        in_intents = {c for i in self._intents for g in (*i.match, i.unless) for c in g}
+        # What a past-time marker may make history: everything but the admin keywords ("the
+        # school needs the form" after "as a child" is still a records request).
+        self._historical = frozenset(concepts) - (in_intents - in_rules)
         self._defaults: dict[TriageLevel, Mapping[Language, str]] = {}
         self._crisis: Mapping[Language, str] = {}
         for pack in packs:
@@ -245,7 +250,7 @@ class TriageEngine:
         language = lang or self._detector.detect(text, folded=folded)
         norm = normalise_folded(folded, language)
         quantities = extract(norm)
-        matches, past = scan_concepts(self._indexes[language], norm, self._topics, self._clinical)
+        matches, past = scan_concepts(self._indexes[language], norm, self._topics, self._historical)
         present: dict[str, list[str]] = {}
         for m in matches:
             present.setdefault(m.concept, []).append(m.evidence)
@@ -258,7 +263,7 @@ class TriageEngine:
                     self._indexes[language],
                     normalise(reply, language),
                     self._topics,
-                    self._clinical,
+                    self._historical,
                 )
                 for m in said:
                     present.setdefault(m.concept, []).append(m.evidence)
