@@ -30,13 +30,13 @@ from triageline.adapters.notify.twilio_notifier import (
     call_delivery_status,
     message_delivery_status,
 )
-from triageline.adapters.telephony import TwilioSignatureValidator
 from triageline.bootstrap import Container
 from triageline.domain.audit import AuditEntry
 from triageline.domain.page_text import page_text
 from triageline.domain.paging import AckSource, Channel, DeliveryStatus, PageOutcome
 from triageline.entrypoints.paging_wiring import build_paging
 from triageline.entrypoints.web.calls_wiring import tokens_from_env
+from triageline.entrypoints.web.twilio_webhook import MALFORMED, malformed_response, signed_form
 from triageline.services.paging import (
     AckLinkRefusedError,
     AckLinkView,
@@ -170,24 +170,19 @@ def build_twilio_router(web: PagingWeb) -> APIRouter:
             )
         )
 
+    def route(_form: Mapping[str, str]) -> tuple[tuple[str, ...], None]:
+        return web.tokens, None
+
     async def checked(request: Request) -> dict[str, str] | Response:
         """The form if the signature is valid; else a 403/400 response (audited)."""
-        try:
-            raw = await request.form()
-        except Exception:
-            audit("webhook.malformed", "rejected")
-            return Response("malformed request", status_code=400)
-        params = {key: [str(v) for v in raw.getlist(key)] for key in raw}
-        validator = TwilioSignatureValidator(web.public_base_url or "", web.tokens)
-        signature = request.headers.get("X-Twilio-Signature")
-        if not validator.validate_form(request.url.path, request.url.query, params, signature):
-            audit("webhook.signature_invalid", "denied")
-            return Response("forbidden", status_code=403)
-        return {key: values[0] for key, values in params.items()}
+        signed = await signed_form(
+            request, web.public_base_url, route, lambda action, outcome, _: audit(action, outcome)
+        )
+        return signed if isinstance(signed, Response) else signed[0]
 
     def malformed() -> Response:
-        audit("webhook.malformed", "rejected")
-        return Response("malformed request", status_code=400)
+        audit(MALFORMED, "rejected")
+        return malformed_response()
 
     def voice_prompt(view: AckLinkView, notification_id: str, attempt: int) -> str:
         read_back = page_text(
@@ -226,9 +221,10 @@ def build_twilio_router(web: PagingWeb) -> APIRouter:
             return None
         return page_id, notification_id, attempt
 
-    @router.post("/page/voice")
-    async def page_voice(request: Request) -> Response:
-        """The voice page: a PHI-free read-back and "press 1" (one digit gathered)."""
+    async def page_call(
+        request: Request,
+    ) -> tuple[dict[str, str], AckLinkView, str, int] | Response:
+        """The signed form, the page named in the query and the prompt number; or the answer."""
         form = await checked(request)
         if isinstance(form, Response):
             return form
@@ -240,6 +236,15 @@ def build_twilio_router(web: PagingWeb) -> APIRouter:
         if view is None:
             audit("page.voice_unknown", "rejected", f"page:{page_id}")
             return Response(_voice_goodbye("This page is not known. Goodbye."), media_type=XML)
+        return form, view, notification_id, attempt
+
+    @router.post("/page/voice")
+    async def page_voice(request: Request) -> Response:
+        """The voice page: a PHI-free read-back and "press 1" (one digit gathered)."""
+        called = await page_call(request)
+        if isinstance(called, Response):
+            return called
+        _form, view, notification_id, attempt = called
         if not view.status.is_open:
             return Response(
                 _voice_goodbye(f"Page {', '.join(view.code)} is already {view.status.value}."),
@@ -250,17 +255,10 @@ def build_twilio_router(web: PagingWeb) -> APIRouter:
     @router.post("/page/gather")
     async def page_gather(request: Request) -> Response:
         """The keypress: only 1 acknowledges; else re-prompt once, then hang up unacknowledged."""
-        form = await checked(request)
-        if isinstance(form, Response):
-            return form
-        found = page_params(request)
-        if found is None:
-            return malformed()
-        page_id, notification_id, attempt = found
-        view = await run_in_threadpool(web.service.page_view, page_id, notification_id)
-        if view is None:
-            audit("page.voice_unknown", "rejected", f"page:{page_id}")
-            return Response(_voice_goodbye("This page is not known. Goodbye."), media_type=XML)
+        called = await page_call(request)
+        if isinstance(called, Response):
+            return called
+        form, view, notification_id, attempt = called
         digits = form.get("Digits", "").strip()
         if digits == "1":
             await run_in_threadpool(_ack_by_keypress, web, view, web.clock.now())

@@ -18,7 +18,6 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from triageline.adapters.calls.render import render_sms_reply, voice_renderer
-from triageline.adapters.telephony import TwilioSignatureValidator
 from triageline.domain.audit import AuditEntry
 from triageline.domain.dialogue.events import (
     TIMER_TRANSFER_FAILED,
@@ -31,6 +30,7 @@ from triageline.domain.dialogue.events import (
 )
 from triageline.domain.records import Channel
 from triageline.entrypoints.web.calls_wiring import CallsWeb
+from triageline.entrypoints.web.twilio_webhook import MALFORMED, malformed_response, signed_form
 from triageline.entrypoints.web.voice_capacity import log_shed, shed_attempt, shed_twiml, with_shed
 from triageline.services.calls import StatusUpdate, StepRequest
 from triageline.services.calls_ports import DialledLine
@@ -124,31 +124,26 @@ def build_router(web: CallsWeb) -> APIRouter:
     router = APIRouter(prefix="/twilio", tags=["twilio"], include_in_schema=False)
     render_voice = voice_renderer()
 
+    def route(form: Mapping[str, str]) -> tuple[tuple[str, ...], DialledLine | None]:
+        """The dialled line (by ``To``) and the tokens that sign its webhooks."""
+        to_number = form.get("To", "").strip()
+        line = web.directory.line_for(to_number) if to_number else None
+        practice_id = line.practice_id if line else None
+        return (web.tokens(practice_id) if practice_id else web.tokens("_unrouted")), line
+
     async def checked(
         request: Request, channel: str
     ) -> tuple[dict[str, str], DialledLine | None] | Response:
         """Parse the form, find the practice by ``To``, validate the signature; or an error."""
-        try:
-            raw = await request.form()
-        except Exception:
-            _audit(web, "webhook.malformed", "rejected", None, channel)
-            return Response("malformed request", status_code=400)
-        params = {key: [str(v) for v in raw.getlist(key)] for key in raw}
-        form = {key: values[0] for key, values in params.items()}
-        to_number = form.get("To", "").strip()
-        line = web.directory.line_for(to_number) if to_number else None
-        practice_id = line.practice_id if line else None
-        tokens = web.tokens(practice_id) if practice_id else web.tokens("_unrouted")
-        validator = TwilioSignatureValidator(web.public_base_url or "", tokens)
-        signature = request.headers.get("X-Twilio-Signature")
-        if not validator.validate_form(request.url.path, request.url.query, params, signature):
-            _audit(web, "webhook.signature_invalid", "denied", practice_id, channel)
-            return Response("forbidden", status_code=403)
-        return form, line
+
+        def reject(action: str, outcome: str, line: DialledLine | None) -> None:
+            _audit(web, action, outcome, line.practice_id if line else None, channel)
+
+        return await signed_form(request, web.public_base_url, route, reject)
 
     def malformed(channel: str, practice_id: str | None) -> Response:
-        _audit(web, "webhook.malformed", "rejected", practice_id, channel)
-        return Response("malformed request", status_code=400)
+        _audit(web, MALFORMED, "rejected", practice_id, channel)
+        return malformed_response()
 
     def unrouted(channel: str) -> Response:
         _audit(web, "call.unknown_number", "unrouted", None, channel)
