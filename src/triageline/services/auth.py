@@ -232,16 +232,11 @@ class AuthService:
         """Check the TOTP code (never the same time-step twice); rotate into an active session."""
         now = self._clock.now()
         with self._uow() as uow:
-            session = uow.sessions.get(token_hash(token))
-            if (
-                session is None
-                or session.expired(now)
-                or session.state is not SessionState.PENDING_MFA
-                or session.user_id is None
-            ):
+            pending = self._pending(uow, token, SessionState.PENDING_MFA, now)
+            if pending is None:
                 return LoginStep(LoginResult.EXPIRED)
-            user = uow.users.get(session.user_id)
-            if user is None or not user.active or not user.totp_secret:
+            session, user = pending
+            if not user.active or not user.totp_secret:
                 return LoginStep(LoginResult.EXPIRED)
             if user.locked(now):
                 return LoginStep(LoginResult.LOCKED)
@@ -271,17 +266,10 @@ class AuthService:
         """The secret and QR code for a session waiting for enrolment (secret made if needed)."""
         now = self._clock.now()
         with self._uow() as uow:
-            session = uow.sessions.get(token_hash(token))
-            if (
-                session is None
-                or session.expired(now)
-                or session.state is not SessionState.PENDING_ENROLMENT
-                or session.user_id is None
-            ):
+            pending = self._pending(uow, token, SessionState.PENDING_ENROLMENT, now)
+            if pending is None:
                 return None
-            user = uow.users.get(session.user_id)
-            if user is None:
-                return None
+            _session, user = pending
             if not user.totp_secret:
                 user = replace(user, totp_secret=self._totp.new_secret(), totp_confirmed=False)
                 uow.users.save(user)
@@ -294,16 +282,11 @@ class AuthService:
         """Confirm the authenticator with a first code; rotate into an active session."""
         now = self._clock.now()
         with self._uow() as uow:
-            session = uow.sessions.get(token_hash(token))
-            if (
-                session is None
-                or session.expired(now)
-                or session.state is not SessionState.PENDING_ENROLMENT
-                or session.user_id is None
-            ):
+            pending = self._pending(uow, token, SessionState.PENDING_ENROLMENT, now)
+            if pending is None:
                 return LoginStep(LoginResult.EXPIRED)
-            user = uow.users.get(session.user_id)
-            if user is None or not user.totp_secret:
+            session, user = pending
+            if not user.totp_secret:
                 return LoginStep(LoginResult.EXPIRED)
             step = self._totp.matching_step(user.totp_secret, code.strip().replace(" ", ""), now)
             if step is None:
@@ -326,6 +309,22 @@ class AuthService:
         if self._dummy_hash is None:
             self._dummy_hash = self._hasher.hash(_DUMMY_PASSWORD)
         return self._dummy_hash
+
+    @staticmethod
+    def _pending(
+        uow: PortalUnitOfWork, token: str, state: SessionState, now: datetime
+    ) -> tuple[PortalSession, User] | None:
+        """A live session waiting in ``state`` and its user; None when there is none."""
+        session = uow.sessions.get(token_hash(token))
+        if (
+            session is None
+            or session.expired(now)
+            or session.state is not state
+            or session.user_id is None
+        ):
+            return None
+        user = uow.users.get(session.user_id)
+        return None if user is None else (session, user)
 
     def _activate(
         self, uow: PortalUnitOfWork, old: PortalSession, user: User, ip: str, now: datetime
