@@ -21,9 +21,7 @@ import platform
 import random
 import re
 import secrets
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -32,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from tests.serve_helpers import cli, healthy_within, serving
 from twilio.request_validator import RequestValidator
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,17 +75,6 @@ class Run:
     shed: int = 0
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _cli() -> str:
-    found = Path(sys.executable).with_name("triageline")
-    return str(found) if found.exists() else "triageline"
-
-
 @contextmanager
 def _postgres_database() -> Iterator[str]:
     """A fresh database ``triageline_bench_<hex>`` on the local server, dropped afterwards."""
@@ -120,51 +108,16 @@ def _server(database_url: str | None, workers: int) -> Iterator[str]:
         if database_url:
             env["TRIAGELINE_DATABASE_URL"] = database_url
         for args in (["db", "upgrade"], ["demo", "load", str(DEMO)]):
-            subprocess.run([_cli(), *args], env=env, check=True, capture_output=True, timeout=120)
-        port = _free_port()
+            subprocess.run([cli(), *args], env=env, check=True, capture_output=True, timeout=120)
         log = Path(home) / "serve.log"
-        with log.open("wb") as sink:
-            server = subprocess.Popen(
-                [
-                    _cli(),
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--workers",
-                    str(workers),
-                ],
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-        base = f"http://127.0.0.1:{port}"
-        try:
+        with serving(["--workers", str(workers)], env, log, stop_within_s=20) as (base, server):
             _wait_ready(base, server, log)
             yield base
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=20)
 
 
 def _wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    for _ in range(300):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        try:
-            server.wait(timeout=0.2)
-        except subprocess.TimeoutExpired:
-            continue
-        break
-    raise SystemExit(f"server did not start:\n{log.read_text(errors='replace')[-3000:]}")
+    if not healthy_within(base, server, 300):
+        raise SystemExit(f"server did not start:\n{log.read_text(errors='replace')[-3000:]}")
 
 
 def _next_path(twiml: str) -> str | None:

@@ -10,15 +10,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from serve_helpers import POLL_S, cli, healthy_within, serving
 
 pytestmark = pytest.mark.browser
 
@@ -36,20 +35,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 READY_WITHIN_S = 30.0
-POLL_S = 0.2
 UI_TIMEOUT_MS = 15_000
 MESSAGE_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def _cli() -> str:
-    found = Path(sys.executable).with_name("triageline")
-    return str(found) if found.exists() else "triageline"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _server_env(home: Path) -> dict[str, str]:
@@ -60,17 +47,8 @@ def _server_env(home: Path) -> dict[str, str]:
 
 def _wait_ready(base: str, server: subprocess.Popen[bytes], log: Path) -> None:
     """Poll /healthz until it answers 200; fail fast if the server exits, bounded in time."""
-    for _ in range(int(READY_WITHIN_S / POLL_S)):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=POLL_S * 5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        try:
-            server.wait(timeout=POLL_S)  # returns only if the server died
-        except subprocess.TimeoutExpired:
-            continue
-        break
+    if healthy_within(base, server, int(READY_WITHIN_S / POLL_S)):
+        return
     tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
     pytest.fail(f"server not ready at {base} (exit code {server.poll()}):\n{tail}")
 
@@ -81,27 +59,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("chat-home")
     env = _server_env(home)
     for args in (["db", "upgrade"], ["demo", "load", str(DEMO)]):
-        subprocess.run([_cli(), *args], env=env, check=True, capture_output=True, timeout=60)
-    port = _free_port()
-    log = home / "serve.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen(
-            [_cli(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_ready(base, server, log)
+        subprocess.run([cli(), *args], env=env, check=True, capture_output=True, timeout=60)
+    with serving([], env, home / "serve.log", stop_within_s=10) as (base, server):
+        _wait_ready(base, server, home / "serve.log")
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

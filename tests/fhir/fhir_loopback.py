@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -19,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "booking"))
 
 from booking_builders import SUNDAY_NOON, make_catalog
 
+from serve_helpers import free_port
 from triageline.adapters.scheduling.core import CatalogScheduler
 from triageline.adapters.scheduling.memory import memory_scheduler
 from triageline.entrypoints.web import fhir_api
@@ -51,13 +51,6 @@ class LoopbackFhir:
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=10)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def serve_fhir() -> Iterator[Callable[..., LoopbackFhir]]:
     """Start FHIR API servers on loopback (``writable`` chooses $book support); stop them after."""
@@ -71,7 +64,7 @@ def serve_fhir() -> Iterator[Callable[..., LoopbackFhir]]:
         app.state.fhir_backend = fhir_api.FhirApiBackend(
             scheduler=scheduler, clock=clock, tokens=frozenset({TOKEN}), writable=writable
         )
-        port = _free_port()
+        port = free_port()
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
         )

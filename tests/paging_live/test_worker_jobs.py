@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from datetime import datetime
@@ -16,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "paging_service"))
 
 from paging_service_builders import make_rig
 
+from serve_helpers import free_port
 from triageline.entrypoints.paging_worker import PagingWorker, build_worker
 from triageline.services.memory import MemoryStore
 
@@ -48,18 +48,12 @@ def test_the_production_worker_runs_reminders_alongside_paging(container: object
     assert worker.counters["tick_errors"] == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_serve_with_worker_serves_and_runs_the_worker_loop(tmp_path: Path) -> None:
     env = {**os.environ, "TRIAGELINE_HOME": str(tmp_path), "TRIAGELINE_NOTIFY": "dry-run"}
     exe = str(Path(sys.executable).parent / "triageline")
     subprocess.run([exe, "db", "upgrade"], env=env, check=True, capture_output=True)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [exe, "serve", "--with-worker", "--port", str(port)],
         env=env,
