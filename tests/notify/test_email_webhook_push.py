@@ -11,6 +11,7 @@ from email import message_from_bytes
 from email.policy import default
 
 import http_ece  # type: ignore[import-untyped]
+import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from notify_builders import WAIT, RecordedRequest, make_notification, recording_server, smtp_server
@@ -127,6 +128,21 @@ def test_web_push_bad_subscription_fails_without_network() -> None:
     vapid.generate_keys()
     notifier = WebPushNotifier(WebPushSettings(vapid.private_pem().decode(), "mailto:a@b.c"))
     receipt = notifier.send(make_notification(Channel.PUSH, '{"endpoint": 1}'))
+    assert receipt.status is DeliveryStatus.FAILED
+
+
+@pytest.mark.parametrize("endpoint", ["not a url", "mailto:someone@example.org", "https://"])
+def test_web_push_endpoint_the_vapid_claims_cannot_use_fails_cleanly(endpoint: str) -> None:
+    vapid = Vapid()
+    vapid.generate_keys()
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    public = key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    subscription = {
+        "endpoint": endpoint,
+        "keys": {"p256dh": _b64(public), "auth": _b64(os.urandom(16))},
+    }
+    notifier = WebPushNotifier(WebPushSettings(vapid.private_pem().decode(), "mailto:a@b.c"))
+    receipt = notifier.send(make_notification(Channel.PUSH, json.dumps(subscription)))
     assert receipt.status is DeliveryStatus.FAILED
 
 

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_der_private_key,
     load_pem_private_key,
 )
+from py_vapid import VapidException
 from pywebpush import WebPushException, webpush
 
 from triageline.domain.paging import DeliveryStatus
@@ -92,6 +93,9 @@ class WebPushNotifier:
             status = getattr(error.response, "status_code", None)
             detail = f"push service answered {status}" if status else "push failed"
             return DeliveryReceipt(DeliveryStatus.FAILED, "", detail)
+        except VapidException:
+            # The endpoint gives no audience the VAPID claims can name (not an https origin).
+            return DeliveryReceipt(DeliveryStatus.FAILED, "", "endpoint unusable for VAPID")
         except OSError as error:
             return DeliveryReceipt(DeliveryStatus.FAILED, "", type(error).__name__)
         location = str(response.headers.get("Location", ""))
