@@ -145,3 +145,28 @@ def test_capacity_rejects_nonsense_limits() -> None:
         VoiceCapacity(slots=0)
     with pytest.raises(ValueError):
         VoiceCapacity(budget_s=0)
+
+
+@pytest.mark.parametrize(
+    ("url", "environ", "slots"),
+    [
+        ("sqlite:////tmp/x.db", {}, 2),
+        ("postgresql+psycopg://postgres@127.0.0.1/test", {}, 8),
+        ("sqlite:////tmp/x.db", {"TRIAGELINE_VOICE_SLOTS": "5"}, 5),
+        ("postgresql+psycopg://postgres@127.0.0.1/test", {"TRIAGELINE_VOICE_SLOTS": " 12 "}, 12),
+    ],
+)
+def test_voice_slots_default_per_database_and_can_be_set(
+    url: str, environ: dict[str, str], slots: int
+) -> None:
+    from triageline.entrypoints.web.voice_capacity import capacity_for
+
+    assert capacity_for(url, environ).slots == slots
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "many", "2.5"])
+def test_bad_voice_slots_name_the_variable(raw: str) -> None:
+    from triageline.entrypoints.web.voice_capacity import capacity_for
+
+    with pytest.raises(ValueError, match="TRIAGELINE_VOICE_SLOTS"):
+        capacity_for("sqlite:///x.db", {"TRIAGELINE_VOICE_SLOTS": raw})

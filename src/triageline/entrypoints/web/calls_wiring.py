@@ -17,7 +17,7 @@ from triageline.domain.triage.pack import PracticeProtocols
 from triageline.domain.triage.types import Language, TriageResult
 from triageline.entrypoints.booking_wiring import Booking, build_booking
 from triageline.entrypoints.paging_wiring import CallsPaging, build_paging
-from triageline.entrypoints.web.voice_capacity import VoiceCapacity
+from triageline.entrypoints.web.voice_capacity import VoiceCapacity, capacity_for
 from triageline.services.calls import CallService
 from triageline.services.calls_ports import CallsUnitOfWork, Clock, PagingPort, TriageFn
 from triageline.services.paging import PagingService
@@ -107,4 +107,7 @@ def build_calls(
         audit=audit,
         pager=pager,
         booking=booking,
+        capacity=capacity_for(
+            container.settings.database_url, os.environ if environ is None else environ
+        ),
     )

@@ -11,7 +11,7 @@ Every shed is audited after the response has gone out.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import anyio
@@ -23,7 +23,14 @@ log = logging.getLogger("triageline.web.capacity")
 T = TypeVar("T")
 
 STEP_SLOTS = 8
-"""Voice steps run at once per process (each holds at most two database connections)."""
+"""Voice steps run at once per process on PostgreSQL (each holds at most two connections)."""
+SQLITE_STEP_SLOTS = 2
+"""On SQLite writes take turns on one file lock: more steps at once only queue on the lock.
+
+Measured with ``bench/calls_bench.py`` (200 calls, one process): p99 276 ms with 8 slots,
+55 ms with 2, 110 ms with 1 (docs/benchmarks.md).
+"""
+SLOTS_ENV = "TRIAGELINE_VOICE_SLOTS"
 SHED_BUDGET_S = 8.0
 """How long a voice step may wait for a slot before the caller gets the safe answer."""
 EMERGENCY_LINES = (
@@ -98,3 +105,18 @@ def with_shed(url: str, attempt: int) -> str:
 def log_shed(practice_id: str | None, path: str) -> None:
     """Log a shed step (ids and path only; never form values)."""
     log.warning("voice step shed", extra={"practice": practice_id, "path": path})
+
+
+def capacity_for(database_url: str, environ: Mapping[str, str]) -> VoiceCapacity:
+    """The capacity for this database (``TRIAGELINE_VOICE_SLOTS`` overrides the default)."""
+    raw = environ.get(SLOTS_ENV, "").strip()
+    if raw:
+        try:
+            slots = int(raw)
+        except ValueError:
+            raise ValueError(f"{SLOTS_ENV}: {raw!r} is not a whole number") from None
+        if slots < 1:
+            raise ValueError(f"{SLOTS_ENV}: must be at least 1")
+        return VoiceCapacity(slots)
+    sqlite = database_url.startswith("sqlite")
+    return VoiceCapacity(SQLITE_STEP_SLOTS if sqlite else STEP_SLOTS)
