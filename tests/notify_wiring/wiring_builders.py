@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from aiosmtpd.controller import Controller
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -23,6 +22,9 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
 )
 from cryptography.x509.oid import NameOID
+
+from notify.notify_builders import MailSink as MailSink
+from notify.notify_builders import smtp_server as smtp_server
 
 WAIT = 5.0  # seconds: upper bound for synchronisation waits, never a delay
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -63,40 +65,7 @@ def make_env(**changes: str | None) -> dict[str, str]:
 
 # ----------------------------------------------------------------------------- SMTP
 
-
-class LoopbackSmtp(Controller):
-    """aiosmtpd Controller that binds port 0 (it learns the real port before its self-test)."""
-
-    def _trigger_server(self) -> None:
-        server: Any = self.server
-        self.port = server.sockets[0].getsockname()[1]
-        super()._trigger_server()  # type: ignore[no-untyped-call]
-
-
-@dataclass
-class MailSink:
-    """Envelopes delivered to the local SMTP server."""
-
-    envelopes: list[Any] = field(default_factory=list)
-    arrived: threading.Event = field(default_factory=threading.Event)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        """Keep the envelope."""
-        self.envelopes.append(envelope)
-        self.arrived.set()
-        return "250 OK"
-
-
-@contextmanager
-def smtp_server() -> Iterator[tuple[MailSink, int]]:
-    """A real SMTP server on 127.0.0.1 and a free port; yields (sink, port)."""
-    sink = MailSink()
-    controller = LoopbackSmtp(sink, hostname="127.0.0.1", port=0)
-    controller.start()
-    try:
-        yield sink, controller.port
-    finally:
-        controller.stop()
+# The real SMTP server on loopback is the notifier tests' own (tests/notify/notify_builders.py).
 
 
 # ----------------------------------------------------------------------------- HTTP(S)
